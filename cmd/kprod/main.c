@@ -1,0 +1,680 @@
+/*
+ * kprod - JSON lines to Kafka.
+ *
+ * Each input line becomes one message value, validated as JSON unless
+ * --raw, passed through byte for byte.  The producer is idempotent with
+ * acks=all, so retries never duplicate; the exit status is 0 only when
+ * every message was acknowledged.  Messages that could not be delivered
+ * are counted, named by reason, and written to --failed FILE: none is
+ * silently lost.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "json.h"
+#include "jsonl.h"
+#include "kconf.h"
+#include "log.h"
+#include "obuf.h"
+#include "sig.h"
+#include "version.h"
+
+#define KPROD_MAX_HEADERS	64
+#define KPROD_MAX_REASONS	8
+
+enum {
+	OPT_FAILED = 256, OPT_MAX_LINE, OPT_ON_ERROR, OPT_RAW, OPT_REPORT
+};
+
+struct kprod {
+	rd_kafka_t		*rk;
+	rd_kafka_topic_t	*rkt;
+	const char		*topic;
+	int32_t			 partition;
+	struct json_path	*keypath;
+	const char		*hnames[KPROD_MAX_HEADERS];
+	const char		*hvalues[KPROD_MAX_HEADERS];
+	size_t			 nheaders;
+	int			 raw, report;
+	enum jsonl_policy	 on_error;
+	size_t			 max_line;
+
+	struct obuf		 out;		/* stdout: reports */
+	struct obuf		 failed;	/* --failed FILE */
+	int			 have_failed;
+
+	char			*keybuf;
+	size_t			 keycap;
+
+	unsigned long		 nread, nbad, naccepted, nsent;
+	unsigned long		 ndelivered, nfailed;
+	unsigned long		 npossibly;	/* failed, maybe persisted */
+	unsigned long long	 bytes;
+	struct {
+		rd_kafka_resp_err_t	err;
+		unsigned long		n;
+	} reasons[KPROD_MAX_REASONS];
+	int			 fatal;
+	int			 input_err;	/* EX_NOINPUT / EX_IOERR seen */
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: kprod [-hqVv] [-b BROKERS] [-F FILE] [-H NAME=VALUE]... "
+	    "[-k PATH]\n"
+	    "             [-p PARTITION] [-X PROP=VALUE]... [-z CODEC] "
+	    "[--failed FILE]\n"
+	    "             [--max-line SIZE] [--on-error POLICY] [--raw] "
+	    "[--report]\n"
+	    "             -t TOPIC [FILE ...]\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\n"
+	    "Produce each JSON line of the FILEs (or stdin) as one Kafka "
+	    "message.\n\n"
+	    "  -b, --brokers BROKERS  bootstrap brokers (else $KAFKA_BROKERS)\n"
+	    "  -F, --config FILE      librdkafka properties file\n"
+	    "  -H, --header NAME=VALUE  add a header to every message "
+	    "(repeatable)\n"
+	    "  -h, --help             show this help and exit\n"
+	    "  -k, --key PATH         message key from a field path: .symbol,\n"
+	    "                         .country.code, .a[0]\n"
+	    "  -p, --partition N      produce to partition N (default: by key)\n"
+	    "  -q, --quiet            only errors on stderr\n"
+	    "  -t, --topic TOPIC      the topic to produce to\n"
+	    "  -V, --version          print the version and exit\n"
+	    "  -v, --verbose          more messages on stderr (repeatable)\n"
+	    "  -X PROP=VALUE          librdkafka property (-X list shows them)\n"
+	    "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
+	    "      --failed FILE      write undelivered lines to FILE\n"
+	    "      --max-line SIZE    longest accepted line (default 1M)\n"
+	    "      --on-error POLICY  bad lines: count (default), fail or skip\n"
+	    "      --raw              do not validate lines as JSON\n"
+	    "      --report           one delivery report per message on "
+	    "stdout\n");
+}
+
+static void
+note_reason(struct kprod *k, rd_kafka_resp_err_t err)
+{
+	size_t i;
+
+	for (i = 0; i < KPROD_MAX_REASONS; i++) {
+		if (k->reasons[i].n == 0)
+			k->reasons[i].err = err;
+		if (k->reasons[i].err == err) {
+			k->reasons[i].n++;
+			return;
+		}
+	}
+}
+
+/* Delivery reports, served on the main thread by rd_kafka_poll(). */
+static void
+dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kprod *k = opaque;
+
+	(void)rk;
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		k->nfailed++;
+		note_reason(k, m->err);
+		if (rd_kafka_message_status(m) ==
+		    RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
+			k->npossibly++;
+		if (k->have_failed) {
+			obuf_write(&k->failed, m->payload, m->len);
+			obuf_putc(&k->failed, '\n');
+		}
+	} else
+		k->ndelivered++;
+	if (!k->report)
+		return;
+	obuf_puts(&k->out, "{\"topic\":");
+	obuf_json_string(&k->out, k->topic, strlen(k->topic));
+	obuf_printf(&k->out, ",\"partition\":%d,\"offset\":%lld,\"key\":",
+	    (int)m->partition, (long long)m->offset);
+	if (m->key != NULL)
+		obuf_json_string(&k->out, m->key, m->key_len);
+	else
+		obuf_puts(&k->out, "null");
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		obuf_puts(&k->out, ",\"error\":");
+		obuf_puts(&k->out, "\"");
+		obuf_puts(&k->out, rd_kafka_err2name(m->err));
+		obuf_puts(&k->out, "\"");
+	}
+	obuf_puts(&k->out, "}\n");
+}
+
+static void
+error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct kprod *k = opaque;
+	char fatal[512];
+
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+		log_err("fatal producer error: %s", fatal);
+		k->fatal = 1;
+	} else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		log_warn("all brokers are down; retrying until "
+		    "message.timeout.ms");
+	else
+		log_info("%s", reason);
+}
+
+/*
+ * Before each read that could block: serve delivery reports, flush
+ * reports, and wait for input while watching for a stop signal.
+ */
+static int
+kprod_wait(void *arg, int fd)
+{
+	struct kprod *k = arg;
+	struct pollfd pfd;
+	int r;
+
+	for (;;) {
+		rd_kafka_poll(k->rk, 0);
+		obuf_flush(&k->out);
+		obuf_flush(&k->failed);
+		if (sig_caught() || k->fatal)
+			return -1;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		r = sig_poll(&pfd, 1, rd_kafka_outq_len(k->rk) > 0 ? 50 : -1);
+		if (r > 0)
+			return 0;
+	}
+}
+
+/* The message key for a record, or NULL (no key). */
+static const char *
+record_key(struct kprod *k, const char *line, size_t len, size_t *klen)
+{
+	const char *v;
+	size_t vlen;
+	char *nb;
+
+	switch (json_lookup(line, len, k->keypath, &v, &vlen)) {
+	case JSON_MISSING:
+	case JSON_NULL:
+		return NULL;
+	case JSON_STRING:
+		if (vlen > k->keycap) {
+			if ((nb = realloc(k->keybuf, vlen)) == NULL)
+				return NULL;
+			k->keybuf = nb;
+			k->keycap = vlen;
+		}
+		*klen = json_unescape(v, vlen, k->keybuf);
+		return k->keybuf;
+	default:		/* numbers, booleans, objects: as written */
+		*klen = vlen;
+		return v;
+	}
+}
+
+/* Produce one line; waits while the local queue is full. */
+static void
+produce(struct kprod *k, const char *line, size_t len)
+{
+	rd_kafka_vu_t vu[6 + KPROD_MAX_HEADERS];
+	rd_kafka_error_t *error;
+	rd_kafka_resp_err_t err;
+	const char *key = NULL;
+	size_t klen = 0, n = 0, i;
+
+	k->naccepted++;
+	if (k->keypath != NULL && (k->raw == 0 || json_validate(line, len,
+	    NULL) == 0))
+		key = record_key(k, line, len, &klen);
+	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+	vu[n++].u.rkt = k->rkt;
+	vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+	vu[n++].u.i32 = k->partition;
+	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+	vu[n].u.mem.ptr = (void *)line;
+	vu[n++].u.mem.size = len;
+	if (key != NULL) {
+		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+		vu[n].u.mem.ptr = (void *)key;
+		vu[n++].u.mem.size = klen;
+	}
+	for (i = 0; i < k->nheaders; i++) {
+		vu[n].vtype = RD_KAFKA_VTYPE_HEADER;
+		vu[n].u.header.name = k->hnames[i];
+		vu[n].u.header.val = k->hvalues[i];
+		vu[n++].u.header.size = -1;
+	}
+	for (;;) {
+		error = rd_kafka_produceva(k->rk, vu, n);
+		if (error == NULL)
+			break;
+		err = rd_kafka_error_code(error);
+		rd_kafka_error_destroy(error);
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
+			obuf_flush(&k->out);
+			rd_kafka_poll(k->rk, 50);
+			continue;
+		}
+		/* Refused before it was queued: undelivered, say so. */
+		if (err == RD_KAFKA_RESP_ERR__FATAL)
+			k->fatal = 1;
+		k->nfailed++;
+		note_reason(k, err);
+		if (k->have_failed) {
+			obuf_write(&k->failed, line, len);
+			obuf_putc(&k->failed, '\n');
+		}
+		if (k->report) {
+			obuf_puts(&k->out, "{\"topic\":");
+			obuf_json_string(&k->out, k->topic, strlen(k->topic));
+			obuf_puts(&k->out, ",\"partition\":-1,\"offset\":-1,"
+			    "\"key\":");
+			if (key != NULL)
+				obuf_json_string(&k->out, key, klen);
+			else
+				obuf_puts(&k->out, "null");
+			obuf_printf(&k->out, ",\"error\":\"%s\"}\n",
+			    rd_kafka_err2name(err));
+		}
+		return;
+	}
+	k->nsent++;
+	k->bytes += len;
+	if ((k->nsent & 1023) == 0)
+		rd_kafka_poll(k->rk, 0);
+}
+
+/*
+ * Read one input to its end (or a stop).  Returns 0 to go on with the
+ * next input, -1 to stop reading altogether.
+ */
+static int
+produce_input(struct kprod *k, const char *path)
+{
+	struct jsonl_reader r;
+	struct json_error je;
+	enum jsonl_status st;
+	const char *line, *name = path;
+	size_t len;
+	int fd, rc = 0;
+
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+		name = "<stdin>";
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_err("%s: %s", path, strerror(errno));
+		k->input_err = EX_NOINPUT;
+		return 0;
+	}
+	if (jsonl_open(&r, fd, name, k->max_line) == -1) {
+		log_err("out of memory");
+		k->input_err = EX_OSERR;
+		return -1;
+	}
+	r.wait = kprod_wait;
+	r.wait_arg = k;
+	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
+		if (st == JSONL_INTERRUPTED) {
+			rc = -1;
+			break;
+		}
+		if (st == JSONL_ERROR) {
+			log_err("%s: %s", name, strerror(errno));
+			k->input_err = EX_IOERR;
+			break;
+		}
+		k->nread++;
+		if (st == JSONL_TOO_LONG) {
+			log_err("%s:%lu: line longer than %zu bytes", name,
+			    r.lineno, k->max_line);
+			goto bad;
+		}
+		if (!k->raw && json_validate(line, len, &je) == -1) {
+			log_err("%s:%lu: invalid JSON at byte %zu: %s", name,
+			    r.lineno, je.offset + 1, je.what);
+			goto bad;
+		}
+		produce(k, line, len);
+		if (k->fatal || sig_caught()) {
+			rc = -1;
+			break;
+		}
+		continue;
+bad:
+		k->nbad++;
+		if (k->on_error == JSONL_ON_ERROR_FAIL) {
+			rc = -1;
+			break;
+		}
+	}
+	jsonl_close(&r);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+/* Wait for every queued message's fate; a second signal purges. */
+static void
+drain(struct kprod *k)
+{
+	int purged = 0;
+
+	while (rd_kafka_outq_len(k->rk) > 0) {
+		if (!purged && (sig_count() > 1 || k->fatal)) {
+			log_warn("purging %d queued messages",
+			    rd_kafka_outq_len(k->rk));
+			rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
+			    RD_KAFKA_PURGE_F_INFLIGHT);
+			purged = 1;
+		}
+		rd_kafka_poll(k->rk, 0);
+		obuf_flush(&k->out);
+		if (rd_kafka_outq_len(k->rk) > 0)
+			sig_sleep(20);
+	}
+	rd_kafka_poll(k->rk, 0);
+}
+
+/* Free what main() allocated before the producer existed; returns code. */
+static int
+bail(struct kprod *k, rd_kafka_conf_t *conf, int code)
+{
+	size_t i;
+
+	if (conf != NULL)
+		rd_kafka_conf_destroy(conf);
+	for (i = 0; i < k->nheaders; i++)
+		free((char *)k->hnames[i]);
+	json_path_free(k->keypath);
+	if (k->out.buf != NULL)
+		obuf_close(&k->out);
+	if (k->failed.buf != NULL)
+		obuf_close(&k->failed);
+	return code;
+}
+
+static int
+parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "brokers", required_argument, NULL, 'b' },
+		{ "compression", required_argument, NULL, 'z' },
+		{ "config", required_argument, NULL, 'F' },
+		{ "failed", required_argument, NULL, OPT_FAILED },
+		{ "header", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+		{ "on-error", required_argument, NULL, OPT_ON_ERROR },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "report", no_argument, NULL, OPT_REPORT },
+		{ "topic", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct kprod k;
+	rd_kafka_conf_t *conf;
+	const char *brokers = NULL, *failed_path = NULL, *eq;
+	char errstr[512];
+	struct timespec t0, t1;
+	long v;
+	int ch, i, verbosity = LOG_NOTICE, status = 0, fd;
+	size_t j;
+
+	log_init(argv[0]);
+	memset(&k, 0, sizeof(k));
+	k.partition = RD_KAFKA_PARTITION_UA;
+	k.max_line = JSONL_DEFAULT_MAX_LINE;
+	conf = kconf_new();
+	/* The toolkit's defaults; -X and -F below may override them. */
+	if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
+	    sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof(errstr)) !=
+	    RD_KAFKA_CONF_OK) {
+		log_err("%s", errstr);
+		return bail(&k, conf, EX_SOFTWARE);
+	}
+	while ((ch = getopt_long(argc, argv, "b:F:H:hk:p:qt:VvX:z:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			brokers = optarg;
+			break;
+		case 'F':
+			if (kconf_load_file(conf, optarg, errstr,
+			    sizeof(errstr)) == -1) {
+				log_err("%s", errstr);
+				return bail(&k, conf, EX_CONFIG);
+			}
+			break;
+		case 'H':
+			if ((eq = strchr(optarg, '=')) == NULL ||
+			    eq == optarg) {
+				log_err("-H %s: expected NAME=VALUE", optarg);
+				return bail(&k, conf, EX_USAGE);
+			}
+			if (k.nheaders == KPROD_MAX_HEADERS) {
+				log_err("too many -H headers (max %d)",
+				    KPROD_MAX_HEADERS);
+				return bail(&k, conf, EX_USAGE);
+			}
+			k.hnames[k.nheaders] = strndup(optarg,
+			    (size_t)(eq - optarg));
+			k.hvalues[k.nheaders++] = eq + 1;
+			break;
+		case 'h':
+			help();
+			return bail(&k, conf, 0);
+		case 'k':
+			json_path_free(k.keypath);
+			k.keypath = json_path_compile(optarg, errstr,
+			    sizeof(errstr));
+			if (k.keypath == NULL) {
+				log_err("-k: %s", errstr);
+				return bail(&k, conf, EX_USAGE);
+			}
+			break;
+		case 'p':
+			if (parse_int(optarg, 0, INT32_MAX, &v) == -1) {
+				log_err("-p %s: expected a partition number",
+				    optarg);
+				return bail(&k, conf, EX_USAGE);
+			}
+			k.partition = (int32_t)v;
+			break;
+		case 'q':
+			verbosity = LOG_ERR;
+			break;
+		case 't':
+			k.topic = optarg;
+			break;
+		case 'V':
+			printf("kprod %s (librdkafka %s)\n", QP_VERSION,
+			    rd_kafka_version_str());
+			return bail(&k, conf, 0);
+		case 'v':
+			verbosity++;
+			break;
+		case 'X':
+			if (strcmp(optarg, "list") == 0) {
+				rd_kafka_conf_properties_show(stdout);
+				return bail(&k, conf, 0);
+			}
+			if (kconf_set(conf, optarg, errstr, sizeof(errstr))
+			    == -1) {
+				log_err("-X %s: %s", optarg, errstr);
+				return bail(&k, conf, EX_CONFIG);
+			}
+			break;
+		case 'z':
+			if (rd_kafka_conf_set(conf, "compression.codec", optarg,
+			    errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+				log_err("-z %s: %s", optarg, errstr);
+				return bail(&k, conf, EX_USAGE);
+			}
+			break;
+		case OPT_FAILED:
+			failed_path = optarg;
+			break;
+		case OPT_MAX_LINE:
+			if (jsonl_parse_size(optarg, &k.max_line) == -1) {
+				log_err("--max-line %s: expected a size such "
+				    "as 1048576 or 4M", optarg);
+				return bail(&k, conf, EX_USAGE);
+			}
+			break;
+		case OPT_ON_ERROR:
+			if (jsonl_policy_parse(optarg, &k.on_error) == -1) {
+				log_err("--on-error %s: expected count, fail "
+				    "or skip", optarg);
+				return bail(&k, conf, EX_USAGE);
+			}
+			break;
+		case OPT_RAW:
+			k.raw = 1;
+			break;
+		case OPT_REPORT:
+			k.report = 1;
+			break;
+		default:
+			usage(stderr);
+			return bail(&k, conf, EX_USAGE);
+		}
+	}
+	log_set_level(verbosity);
+	if (k.topic == NULL) {
+		log_err("no topic: use -t TOPIC");
+		usage(stderr);
+		return bail(&k, conf, EX_USAGE);
+	}
+	if (kconf_brokers(conf, brokers, errstr, sizeof(errstr)) == -1) {
+		log_err("%s", errstr);
+		return bail(&k, conf, EX_USAGE);
+	}
+	if (failed_path != NULL) {
+		fd = open(failed_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0666);
+		if (fd == -1) {
+			log_err("%s: %s", failed_path, strerror(errno));
+			return bail(&k, conf, EX_CANTCREAT);
+		}
+		obuf_open(&k.failed, fd, 64 * 1024);
+		k.have_failed = 1;
+	} else
+		obuf_open(&k.failed, -1, 16);
+	obuf_open(&k.out, STDOUT_FILENO, 256 * 1024);
+
+	sig_install();
+	rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+	rd_kafka_conf_set_error_cb(conf, error_cb);
+	rd_kafka_conf_set_opaque(conf, &k);
+	if ((k.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
+	    sizeof(errstr))) == NULL) {
+		log_err("%s", errstr);
+		return bail(&k, NULL, EX_CONFIG);
+	}
+	k.rkt = rd_kafka_topic_new(k.rk, k.topic, NULL);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (optind == argc)
+		(void)produce_input(&k, "-");
+	for (i = optind; i < argc; i++)
+		if (produce_input(&k, argv[i]) == -1)
+			break;
+	if (sig_caught())
+		log_info("signal %d: flushing %d queued messages", sig_caught(),
+		    rd_kafka_outq_len(k.rk));
+	drain(&k);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	if (k.nfailed > 0) {
+		char why[1024];
+		size_t o = 0;
+
+		why[0] = '\0';
+		for (j = 0; j < KPROD_MAX_REASONS && k.reasons[j].n > 0; j++)
+			o += (size_t)snprintf(why + o, sizeof(why) - o,
+			    "%s%s: %lu", j ? ", " : "",
+			    rd_kafka_err2str(k.reasons[j].err), k.reasons[j].n);
+		log_err("%lu of %lu messages not delivered (%s)", k.nfailed,
+		    k.naccepted, why);
+		if (k.npossibly)
+			log_err("%lu of them may have been stored before the "
+			    "failure", k.npossibly);
+		if (k.have_failed)
+			log_err("undelivered lines written to %s", failed_path);
+		status = EX_UNAVAILABLE;
+	}
+	if (k.nbad > 0) {
+		log_msg(k.on_error == JSONL_ON_ERROR_SKIP ? LOG_NOTICE :
+		    LOG_ERR, "%lu bad input line%s %s", k.nbad,
+		    k.nbad == 1 ? "" : "s",
+		    k.on_error == JSONL_ON_ERROR_FAIL ? "(stopped at the first)" :
+		    "skipped");
+	}
+	if (status == 0 && k.input_err)
+		status = k.input_err;
+	if (status == 0 && k.nbad > 0 && k.on_error != JSONL_ON_ERROR_SKIP)
+		status = EX_DATAERR;
+	log_info("%lu lines read, %lu messages delivered, %llu bytes, "
+	    "%.3f s", k.nread, k.ndelivered, k.bytes,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+
+	rd_kafka_topic_destroy(k.rkt);
+	rd_kafka_destroy(k.rk);
+	if (obuf_close(&k.failed) != 0) {
+		log_err("%s: %s", failed_path, strerror(obuf_error(&k.failed)));
+		status = status ? status : EX_IOERR;
+	}
+	if (k.have_failed)
+		close(k.failed.fd);
+	if (obuf_close(&k.out) != 0) {
+		log_err("stdout: %s", strerror(k.out.err));
+		status = status ? status : EX_IOERR;
+	}
+	for (j = 0; j < k.nheaders; j++)
+		free((char *)k.hnames[j]);
+	json_path_free(k.keypath);
+	free(k.keybuf);
+	return status;
+}

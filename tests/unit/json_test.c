@@ -1,0 +1,181 @@
+/*
+ * json_test.c - the strict scanner against JSONTestSuite and by hand.
+ *
+ * argv[1] is JSONTestSuite's test_parsing folder; when it is absent the
+ * conformance part is skipped (the hand-written cases still run).
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "json.h"
+#include "tap.h"
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	*len = fread(buf, 1, (size_t)n, fp);
+	fclose(fp);
+	return buf;
+}
+
+static void
+suite(const char *dir)
+{
+	char path[4096], *buf;
+	struct dirent *de;
+	size_t len, y = 0, n = 0, i = 0, ybad = 0, nbad = 0;
+	DIR *d;
+	int rc;
+
+	if ((d = opendir(dir)) == NULL) {
+		printf("# JSONTestSuite not found at %s: skipped\n", dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || de->d_name[1] != '_')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if ((buf = slurp(path, &len)) == NULL)
+			continue;
+		rc = json_validate(buf, len, NULL);
+		switch (de->d_name[0]) {
+		case 'y':
+			y++;
+			if (rc != 0) {
+				ybad++;
+				printf("# rejected %s\n", de->d_name);
+			}
+			break;
+		case 'n':
+			n++;
+			if (rc == 0) {
+				nbad++;
+				printf("# accepted %s\n", de->d_name);
+			}
+			break;
+		default:
+			i++;	/* any answer; surviving is the test */
+		}
+		free(buf);
+	}
+	closedir(d);
+	TAP_OK(y > 0 && ybad == 0, "JSONTestSuite: all %zu y_ cases accepted",
+	    y);
+	TAP_OK(n > 0 && nbad == 0, "JSONTestSuite: all %zu n_ cases rejected",
+	    n);
+	TAP_OK(i > 0, "JSONTestSuite: %zu i_ cases survived", i);
+}
+
+static int
+valid(const char *s)
+{
+	return json_validate(s, strlen(s), NULL) == 0;
+}
+
+static int
+lookup_is(const char *doc, const char *path, enum json_kind kind,
+    const char *want)
+{
+	char err[256];
+	struct json_path *jp = json_path_compile(path, err, sizeof(err));
+	const char *v = NULL;
+	size_t vlen = 0;
+	enum json_kind k;
+	int ok;
+
+	if (jp == NULL)
+		return 0;
+	k = json_lookup(doc, strlen(doc), jp, &v, &vlen);
+	json_path_free(jp);
+	ok = k == kind;
+	if (ok && want != NULL)
+		ok = vlen == strlen(want) && memcmp(v, want, vlen) == 0;
+	return ok;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct json_error e;
+	char out[64], err[256];
+	size_t n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1)
+		suite(argv[1]);
+
+	/* What libjq 1.6 wrongly accepts. */
+	TAP_OK(!valid("NaN") && !valid("+1") && !valid(".2e-3") &&
+	    !valid("[1] x") && !valid("01") && !valid("1.") &&
+	    !valid("{\"a\":1,}") && !valid("[1,]") && !valid("'a'"),
+	    "rejects NaN, +1, .2e-3, trailing garbage, 01, 1., trailing commas");
+	TAP_OK(valid("1e300") && valid("12345678901234567890123") &&
+	    valid(" {\"a\" : [1, -0.5e+3, true, false, null]}\r\n") &&
+	    valid("\"\\u00e9\\ud83d\\ude00\""),
+	    "accepts big numbers, whitespace, escapes");
+	TAP_OK(!valid("\"\xc3\x28\"") && !valid("\"\xed\xa0\x80\"") &&
+	    !valid("\"\xc0\xaf\"") && !valid("\"\xf4\x90\x80\x80\"") &&
+	    valid("\"\xe2\x82\xac\xf0\x9f\x98\x80\""),
+	    "UTF-8: rejects bad, overlong, surrogate, >U+10FFFF; accepts good");
+	TAP_OK(!valid("\"a\tb\"") && !valid(""), "rejects raw tab in string, empty");
+	TAP_OK(json_validate("{\"a\":1 \"b\"}", 11, &e) == -1 && e.offset == 7,
+	    "error offset points at the problem (%zu: %s)", e.offset, e.what);
+	{
+		char deep[JSON_MAX_DEPTH * 2 + 4];
+		memset(deep, '[', JSON_MAX_DEPTH + 1);
+		memset(deep + JSON_MAX_DEPTH + 1, ']', JSON_MAX_DEPTH + 1);
+		TAP_OK(json_validate(deep, 2 * (JSON_MAX_DEPTH + 1), NULL)
+		    == -1, "nesting beyond %d is rejected, not recursed",
+		    JSON_MAX_DEPTH);
+	}
+
+	TAP_OK(lookup_is("{\"symbol\":\"COMP-USA\",\"x\":1}", ".symbol",
+	    JSON_STRING, "\"COMP-USA\""), "lookup .symbol");
+	TAP_OK(lookup_is("{\"a\":{\"s\":\"x\\\"y\"},\"country\":{\"code\":\"USA\"}}",
+	    ".country.code", JSON_STRING, "\"USA\""), "lookup nested .country.code");
+	TAP_OK(lookup_is("{\"a\":[1,{\"b\":[true]}]}", ".a[1].b[0]", JSON_TRUE,
+	    "true"), "lookup through arrays");
+	TAP_OK(lookup_is("{\"k\\u0065y\":12.5}", ".key", JSON_NUMBER, "12.5"),
+	    "lookup matches escaped keys");
+	TAP_OK(lookup_is("{\"odd key\":null}", ".[\"odd key\"]", JSON_NULL,
+	    "null"), "lookup quoted key");
+	TAP_OK(lookup_is("{\"a\":1}", ".b", JSON_MISSING, NULL) &&
+	    lookup_is("[1]", ".a", JSON_MISSING, NULL) &&
+	    lookup_is("{\"a\":1}", ".a.b", JSON_MISSING, NULL),
+	    "missing paths are JSON_MISSING");
+	{
+		struct json_path *whole = json_path_compile(".", err,
+		    sizeof(err));
+		TAP_OK(json_path_compile("symbol", err, sizeof(err)) == NULL &&
+		    json_path_compile(".a[x]", err, sizeof(err)) == NULL &&
+		    whole != NULL, "bad paths rejected with a message (%s)",
+		    err);
+		json_path_free(whole);
+	}
+
+	{
+		const char *lit = "\"a\\n\\u00e9\\ud83d\\ude00\\ud800\"";
+		n = json_unescape(lit, strlen(lit), out);
+	}
+	TAP_OK(n == 11 && memcmp(out, "a\n\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd",
+	    n) == 0, "unescape: escapes, pairs, lone surrogate");
+	n = json_quote(out, "a\"\n\x01\xff\xc3\xa9", 7);
+	out[n] = '\0';
+	TAP_OK(strcmp(out, "\"a\\\"\\n\\u0001\\ufffd\xc3\xa9\"") == 0,
+	    "quote: escapes, control, invalid UTF-8 -> \\ufffd (%s)", out);
+	TAP_OK(json_is_line("{\"a\":1}", 7) && !json_is_line("{\"a\":\n1}", 8) &&
+	    !json_is_line("hello", 5), "json_is_line");
+	return TAP_DONE();
+}

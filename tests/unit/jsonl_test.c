@@ -1,0 +1,89 @@
+/* jsonl_test.c - the JSON-lines reader: limits, CRLF, last line, sizes. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonl.h"
+#include "tap.h"
+
+/* Read everything from a temp file holding data; describe it in out. */
+static void
+read_all(const char *data, size_t len, size_t max_line, char *out,
+    size_t outlen)
+{
+	char path[] = "/tmp/jsonl_test.XXXXXX";
+	struct jsonl_reader r;
+	enum jsonl_status st;
+	const char *line;
+	size_t n, o = 0;
+	int fd = mkstemp(path);
+
+	(void)!write(fd, data, len);
+	lseek(fd, 0, SEEK_SET);
+	unlink(path);
+	jsonl_open(&r, fd, "t", max_line);
+	out[0] = '\0';
+	while ((st = jsonl_next(&r, &line, &n)) != JSONL_EOF &&
+	    st != JSONL_ERROR) {
+		if (st == JSONL_LINE)
+			o += (size_t)snprintf(out + o, outlen - o, "%lu:[%.*s]",
+			    r.lineno, (int)n, line);
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "%lu:LONG",
+			    r.lineno);
+	}
+	jsonl_close(&r);
+	close(fd);
+}
+
+int
+main(void)
+{
+	char out[4096], *big;
+	size_t sz, i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	read_all("a\nb\r\n\nc", 7, 100, out, sizeof(out));
+	TAP_OK(strcmp(out, "1:[a]2:[b]3:[]4:[c]") == 0,
+	    "LF, CRLF, empty line, last line without newline: %s", out);
+	read_all("", 0, 100, out, sizeof(out));
+	TAP_OK(strcmp(out, "") == 0, "empty input has no lines");
+	read_all("12345\n123456\n1234\r\n12345\r\nx", 28, 5, out, sizeof(out));
+	TAP_OK(strcmp(out, "1:[12345]2:LONG3:[1234]4:[12345]5:[x]") == 0,
+	    "limit counts bytes before CRLF: %s", out);
+
+	/* A 10 MB line between two good ones, limit 1 MiB. */
+	sz = 10 * 1024 * 1024;
+	big = malloc(sz + 20);
+	memcpy(big, "{\"a\":1}\n", 8);
+	for (i = 8; i < sz; i++)
+		big[i] = 'x';
+	big[sz] = '\n';
+	memcpy(big + sz + 1, "{\"b\":2}\n", 8);
+	read_all(big, sz + 9, JSONL_DEFAULT_MAX_LINE, out, sizeof(out));
+	TAP_OK(strcmp(out, "1:[{\"a\":1}]2:LONG3:[{\"b\":2}]") == 0,
+	    "a 10 MB line is reported and skipped, its neighbours kept: %s",
+	    out);
+	/* The same without a final newline. */
+	read_all(big, sz, JSONL_DEFAULT_MAX_LINE, out, sizeof(out));
+	TAP_OK(strcmp(out, "1:[{\"a\":1}]2:LONG") == 0,
+	    "an unterminated long last line is reported: %s", out);
+	free(big);
+
+	TAP_OK(jsonl_parse_size("1048576", &sz) == 0 && sz == 1048576 &&
+	    jsonl_parse_size("10M", &sz) == 0 && sz == 10485760 &&
+	    jsonl_parse_size("64k", &sz) == 0 && sz == 65536,
+	    "sizes: plain, M, k");
+	TAP_OK(jsonl_parse_size("0", &sz) == -1 &&
+	    jsonl_parse_size("12x", &sz) == -1 &&
+	    jsonl_parse_size("-1", &sz) == -1 &&
+	    jsonl_parse_size("99999999999999999999999", &sz) == -1 &&
+	    jsonl_parse_size("", &sz) == -1, "sizes: junk, zero, overflow rejected");
+	{
+		enum jsonl_policy p;
+		TAP_OK(jsonl_policy_parse("fail", &p) == 0 &&
+		    p == JSONL_ON_ERROR_FAIL && jsonl_policy_parse("x", &p) == -1,
+		    "on-error policy names");
+	}
+	return TAP_DONE();
+}
