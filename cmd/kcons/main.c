@@ -55,6 +55,8 @@ struct kcons {
 	struct kcons_part	*parts;
 	size_t			 nparts, neof;
 	int			 assigned;	/* an assignment happened */
+	atomic_int		 joined;	/* ditto, for the ack thread */
+	atomic_int		 stopping;	/* the consume loop has ended */
 
 	unsigned long		 nmsgs;
 	int			 status;
@@ -145,6 +147,7 @@ parts_set(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
 	}
 	c->nparts = c->parts != NULL ? (size_t)l->cnt : 0;
 	c->assigned = 1;
+	atomic_store(&c->joined, 1);
 }
 
 static void
@@ -241,6 +244,27 @@ put_envelope(struct obuf *o, const rd_kafka_message_t *m)
 
 /* ---- --commit-acks ---- */
 
+/* Errors a group member sees while (re)joining: worth another try. */
+static int
+commit_retriable(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+	case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TRANSPORT:
+	case RD_KAFKA_RESP_ERR__WAIT_COORD:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Commit what one ack line says: last_offset + 1 for its partition.
  * Lines without topic/partition/last_offset (acks for plain records)
@@ -258,6 +282,7 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 	char topic[512], num[32], *end;
 	long long part, last;
 	char eb[128];
+	int tries;
 
 	if (ptopic == NULL) {
 		ptopic = json_path_compile(".topic", eb, sizeof(eb));
@@ -297,7 +322,15 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, topic, (int32_t)part)->offset =
 	    last + 1;
-	err = rd_kafka_commit(c->rk, l, 0);
+	for (tries = 0;; tries++) {
+		err = rd_kafka_commit(c->rk, l, 0);
+		if (err == RD_KAFKA_RESP_ERR_NO_ERROR || tries == 40 ||
+		    !commit_retriable(err) || atomic_load(&c->ack_abandon))
+			break;
+		log_info("commit %s[%lld]@%lld: %s; retrying", topic, part,
+		    last + 1, rd_kafka_err2str(err));
+		usleep(250 * 1000);
+	}
 	rd_kafka_topic_partition_list_destroy(l);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		log_err("commit %s[%lld]@%lld failed: %s", topic, part, last + 1,
@@ -356,6 +389,11 @@ ack_main(void *arg)
 		r.wait_arg = c;
 		for (;;) {
 			st = jsonl_next(&r, &line, &len);
+			/* Commit as a member of the group, not before. */
+			while (st == JSONL_LINE && !atomic_load(&c->joined) &&
+			    !atomic_load(&c->stopping) &&
+			    !atomic_load(&c->ack_abandon))
+				usleep(50 * 1000);
 			if (st == JSONL_LINE)
 				ack_line(c, line, len, r.lineno);
 			else if (st == JSONL_TOO_LONG) {
@@ -469,6 +507,9 @@ assign_all(struct kcons *c, const struct kcons_start *st)
 		rd_kafka_topic_partition_list_destroy(l);
 		return EX_UNAVAILABLE;
 	}
+	for (i = 0; i < l->cnt; i++)
+		log_debug("start %s[%d] at offset %lld", l->elems[i].topic,
+		    (int)l->elems[i].partition, (long long)l->elems[i].offset);
 	parts_set(c, l);
 	err = rd_kafka_assign(c->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
@@ -527,6 +568,19 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 	return c->count > 0 && c->nmsgs >= (unsigned long)c->count;
 }
 
+/*
+ * Has the reader of stdout gone away?  A write would say so, but an idle
+ * consumer does not write: poll(2) reports POLLERR on a pipe whose read
+ * end is closed.
+ */
+static int
+stdout_gone(void)
+{
+	struct pollfd pfd = { STDOUT_FILENO, 0, 0 };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
 static void
 consume(struct kcons *c)
 {
@@ -541,6 +595,10 @@ consume(struct kcons *c)
 				break;
 			if ((m = rd_kafka_consumer_poll(c->rk, 100)) == NULL) {
 				sig_sleep(0);	/* deliver a pending signal */
+				if (stdout_gone()) {
+					c->out.err = EPIPE;
+					break;
+				}
 				continue;
 			}
 		}
@@ -769,6 +827,7 @@ main(int argc, char **argv)
 	}
 	consume(&c);
 out:
+	atomic_store(&c.stopping, 1);
 	if (sig_caught())
 		log_info("signal %d: stopping", sig_caught());
 	/* Closing stdout tells the sink (s3put) to flush and send its last

@@ -1,0 +1,188 @@
+# kprod: what kcat reads back, bad input, reports, faults and idempotence.
+. "$QP_ROOT/tests/lib.sh"
+kmock_start -t kv:3 -t bad:1 -t rt:8
+
+# --- kprod -> kcat: values, keys (top-level and nested), headers
+cat >"$T/in" <<'X'
+{"symbol":"COMP-USA","current_price":12284.74316868,"country":{"code":"USA"}}
+{"symbol":"UKX-GBR","current_price":7754.62,"country":{"code":"GBR"},"big":12345678901234567890,"e":1e300}
+{"symbol":"N225-JPN","current_price":29388.3,"country":{"code":"JPN"},"s":"caf\u00e9 ☕"}
+X
+kprod -b "$BROKERS" -t kv -k .symbol -H source=cnn -H run=7 "$T/in"; rc=$?
+is "kprod exits 0 when every message is acknowledged" "$rc" 0
+kcat -C -b "$BROKERS" -t kv -e -q -f '%k\t%h\t%s\n' | sort >"$T/got"
+awk -F'"' '{ print $4 "\tsource=cnn,run=7\t" $0 }' "$T/in" | sort >"$T/want"
+same_file "kcat reads the same values, keys (-k .symbol) and headers" "$T/got" "$T/want"
+kprod -b "$BROKERS" -t kv -p 0 -k .country.code "$T/in"
+kcat -C -b "$BROKERS" -t kv -p 0 -e -q -f '%k\n' | tail -3 >"$T/got"
+printf 'USA\nGBR\nJPN\n' >"$T/want"
+same_file "-k .country.code takes a nested key; -p 0 keeps them in order" "$T/got" "$T/want"
+
+# --- --report: one delivery report per message
+printf '{"symbol":"A"}\n{"symbol":"B"}\n{"nokey":1}\n' |
+    kprod -b "$BROKERS" -t kv -k .symbol -p 1 --report >"$T/rep"; rc=$?
+is "--report exits 0" "$rc" 0
+is "--report prints one JSON line per message with topic/partition/offset/key" \
+    "$(sed 's/"offset":[0-9]*/"offset":N/' "$T/rep")" \
+    '{"topic":"kv","partition":1,"offset":N,"key":"A"}
+{"topic":"kv","partition":1,"offset":N,"key":"B"}
+{"topic":"kv","partition":1,"offset":N,"key":null}'
+o1=$(sed -n '1s/.*"offset":\([0-9]*\).*/\1/p' "$T/rep")
+is "  ... and its offsets are where kcat finds the records" \
+    "$(kcat -C -b "$BROKERS" -t kv -p 1 -o "$o1" -c 1 -e -q)" '{"symbol":"A"}'
+
+# --- bad input
+printf '{"ok":1}\n{"bad":}\n{"ok":2}\nNaN\n{"ok":3}\n' >"$T/mixed"
+kprod -b "$BROKERS" -t bad "$T/mixed" 2>"$T/err"; rc=$?
+is "malformed JSON: exit 65 (EX_DATAERR)" "$rc" 65
+grep_file "  ... a one-line message naming file and line" \
+    "^kprod: $T/mixed:2: invalid JSON at byte 8: unexpected character$" "$T/err"
+grep_file "  ... and the other bad line" "^kprod: $T/mixed:4: invalid JSON" "$T/err"
+is "  ... and every good line was delivered" \
+    "$(kcons -b "$BROKERS" -t bad -e -q | tr '\n' ' ')" '{"ok":1} {"ok":2} {"ok":3} '
+
+kprod -b "$BROKERS" -t bad --on-error=fail "$T/mixed" 2>"$T/err"; rc=$?
+is "--on-error=fail: exit 65" "$rc" 65
+is "  ... lines before the bad one are delivered, none after" \
+    "$(kcons -b "$BROKERS" -t bad -e -q | tail -2 | tr '\n' ' ')" '{"ok":3} {"ok":1} '
+kprod -b "$BROKERS" -t bad --on-error=skip "$T/mixed" 2>"$T/err"; rc=$?
+is "--on-error=skip: exit 0, still reported on stderr" "$rc:$(grep -c invalid "$T/err")" "0:2"
+
+{ echo '{"before":1}'; head -c 10485760 /dev/zero | tr '\0' 'x'; echo; echo '{"after":1}'; } >"$T/long"
+kprod -b "$BROKERS" -t bad "$T/long" 2>"$T/err"; rc=$?
+is "a 10 MB line: exit 65" "$rc" 65
+grep_file "  ... named by line, not a crash" "^kprod: $T/long:2: line longer than 1048576 bytes$" "$T/err"
+is "  ... its neighbours delivered" \
+    "$(kcons -b "$BROKERS" -t bad -e -q | tail -2 | tr '\n' ' ')" '{"before":1} {"after":1} '
+kprod -b "$BROKERS" -t bad --max-line 12M "$T/long" 2>"$T/err"; rc=$?
+is "--max-line 12M lets it through to validation (still not JSON: 65)" "$rc:$(grep -c 'invalid JSON' "$T/err")" "65:1"
+
+printf '{"s":"\xff\xfe"}\n{"s":"ok"}\n' | kprod -b "$BROKERS" -t bad 2>"$T/err"; rc=$?
+is "invalid UTF-8: exit 65" "$rc" 65
+grep_file "  ... <stdin>:1 and why" '^kprod: <stdin>:1: invalid JSON at byte 7: invalid UTF-8$' "$T/err"
+
+kprod -b "$BROKERS" -t bad </dev/null 2>"$T/err"; rc=$?
+is "empty input: exit 0, nothing said" "$rc:$(wc -c <"$T/err")" "0:0"
+kprod -b "$BROKERS" -t bad "$T/nonexistent" 2>"$T/err"; rc=$?
+is "a missing file: exit 66 (EX_NOINPUT)" "$rc" 66
+grep_file "  ... with the file named" "^kprod: $T/nonexistent: No such file or directory$" "$T/err"
+kprod -b "$BROKERS" -t bad -X no.such.property=1 </dev/null 2>"$T/err"; rc=$?
+is "unknown -X property: exit 78 (EX_CONFIG)" "$rc" 78
+grep_file "  ... with librdkafka's own text" \
+    '^kprod: -X no.such.property=1: No such configuration property: "no.such.property"$' "$T/err"
+kprod -t bad </dev/null 2>"$T/err"; rc=$?
+is "no brokers anywhere: exit 64 with a hint" "$rc:$(grep -c KAFKA_BROKERS "$T/err")" "64:1"
+echo '{"x":1}' | KAFKA_BROKERS=$BROKERS kprod -t bad; rc=$?
+is "KAFKA_BROKERS is used when -b is absent" "$rc" 0
+printf 'bootstrap.servers=%s\n# comment\n\nclient.id=from-file\n' "$BROKERS" >"$T/props"
+echo '{"x":2}' | kprod -F "$T/props" -t bad; rc=$?
+is "-F FILE sets librdkafka properties" "$rc" 0
+printf 'client.id=x\nbogus.prop=1\n' >"$T/props"
+kprod -F "$T/props" -t bad </dev/null 2>"$T/err"; rc=$?
+is "-F with a bad property: exit 78, FILE:LINE named" "$rc:$(grep -c "$T/props:2: No such configuration property" "$T/err")" "78:1"
+kprod -X list >"$T/list"; rc=$?
+is "-X list prints librdkafka's properties" "$rc:$(grep -c '^message.timeout.ms' "$T/list")" "0:1"
+printf 'not json\n{"a":\n' | kprod -b "$BROKERS" -t bad --raw; rc=$?
+is "--raw produces lines as they are" \
+    "$rc $(kcat -C -b "$BROKERS" -t bad -o -2 -e -q | tr '\n' '|')" '0 not json|{"a":|'
+
+# --- 100k records, kprod -> kcons, byte-identical
+quote_lines 100000 1000 >"$T/100k"
+printf '{"n":12345678901234567890123,"f":1e300,"g":-0.0,"u":"\\u00e9\\ud83d\\ude00 \xc3\xa9","esc":"a\\"b\\\\c\\/"}\n' >>"$T/100k"
+kprod -b "$BROKERS" -t rt -k .symbol "$T/100k"; rc=$?
+is "100k records produced, exit 0" "$rc" 0
+kcons -b "$BROKERS" -t rt -e >"$T/100k.out"; rc=$?
+is "kcons -e reads them and exits 0" "$rc" 0
+sort "$T/100k" >"$T/a"; sort "$T/100k.out" >"$T/b"
+same_file "kprod -> kcons round trip of 100k records is byte-identical" "$T/a" "$T/b"
+
+# --- faults injected through the mock cluster
+quote_lines 3000 100 >"$T/3k"
+for fault in "Produce 5 NOT_LEADER_FOR_PARTITION" "Produce 5 REQUEST_TIMED_OUT" \
+    "Produce 3 NOT_ENOUGH_REPLICAS"; do
+	topic=err$(echo "$fault" | md5sum | head -c 6)
+	kmock_ctl topic "$topic" 2
+	kmock_ctl error $fault
+	kprod -b "$BROKERS" -t "$topic" -k .symbol -X retry.backoff.ms=10 "$T/3k" 2>"$T/err"; rc=$?
+	kcons -b "$BROKERS" -t "$topic" -e -q | sort >"$T/got"
+	sort "$T/3k" >"$T/want"
+	if [ "$rc" = 0 ] && cmp -s "$T/got" "$T/want"; then
+		ok "request errors ($fault): retried, every record exactly once"
+	else not_ok "request errors ($fault): rc=$rc, $(wc -l <"$T/got") records"; fi
+done
+
+# A produce response slower than socket.timeout.ms: the broker has stored
+# the batch, the client times out and sends it again.  The idempotent
+# producer resends it with the same producer id, epoch and base sequence,
+# which is what a Kafka broker deduplicates on.  librdkafka 2.0.2's mock
+# cluster (kmock) does not check sequence numbers and stores the resent
+# batch again, so what is shown here is: nothing lost, order kept, and the
+# retry carries the identity a broker needs to drop it.
+quote_lines 3000 100 >"$T/slow"
+kmock_ctl topic rtt-idem 1
+{ head -1000 "$T/slow"; sleep 1; kmock_ctl rtt all 4000; sed -n 1001,2000p "$T/slow"
+  sleep 5; kmock_ctl rtt all 0; sed -n '2001,$p' "$T/slow"; } |
+    kprod -b "$BROKERS" -t rtt-idem -X socket.timeout.ms=1000 -X debug=eos,msg \
+    -vv 2>"$T/err"; rc=$?
+kcons -b "$BROKERS" -t rtt-idem -e -q >"$T/got"
+is "added RTT past the timeout: kprod retries and exits 0" "$rc" 0
+is "  ... nothing lost" "$(sort -u "$T/got" | md5sum)" "$(sort -u "$T/slow" | md5sum)"
+is "  ... first occurrences in input order" \
+    "$(awk '!seen[$0]++' "$T/got" | md5sum)" "$(md5sum <"$T/slow")"
+grep -o 'Produce MessageSet with [0-9]* message(s) ([^)]*MsgId [0-9]*, BaseSeq [0-9]*, PID{Id:[0-9]*,Epoch:[0-9]*}' \
+    "$T/err" | sed 's/([0-9]* bytes, /(/' | sort | uniq -c | awk '$1 > 1' >"$T/resent"
+timedout=$(grep -c 'encountered error: Local: Timed out (actions Retry,MsgPossiblyPersisted)' "$T/err")
+if [ "$timedout" -ge 1 ] && [ -s "$T/resent" ]; then
+	ok "  ... the timed-out batch was resent with the same PID, epoch and BaseSeq"
+else not_ok "  ... no resend with the same sequence seen (timeouts: $timedout)"; fi
+echo "# kmock stored $(sort "$T/got" | uniq -d | wc -l) resent records twice (its mock has no sequence checks)"
+
+# Brokers down for less than message.timeout.ms: delivered once, late.
+kmock_ctl topic down-short 2
+kmock_ctl down all
+{ sleep 2; kmock_ctl up all; } & upper=$!
+kprod -b "$BROKERS" -t down-short -k .symbol -X message.timeout.ms=20000 "$T/3k" 2>"$T/err"; rc=$?
+wait $upper
+kcons -b "$BROKERS" -t down-short -e -q | sort >"$T/got"
+is "brokers down 2 s (timeout 20 s): exit 0, every record exactly once" \
+    "$rc $(cmp -s "$T/got" "$T/want" && echo same)" "0 same"
+
+# Brokers gone longer than the timeout: non-zero, exact count, nothing lost.
+kmock_ctl topic down-long 2
+kmock_ctl down all
+kprod -b "$BROKERS" -t down-long -X message.timeout.ms=2000 --failed "$T/failed" "$T/3k" 2>"$T/err"; rc=$?
+kmock_ctl up all
+is "brokers gone past message.timeout.ms: exit 69 (EX_UNAVAILABLE)" "$rc" 69
+grep_file "  ... with the exact count and the reason" \
+    '^kprod: 3000 of 3000 messages not delivered \(Local: Message timed out: 3000\)$' "$T/err"
+sort "$T/failed" >"$T/got"
+same_file "  ... and every undelivered line in --failed" "$T/got" "$T/want"
+
+# Gone part-way through: what is not in Kafka is in --failed, nothing else.
+kmock_ctl topic down-mid 1
+quote_lines 20000 100 >"$T/20k"
+{ head -10000 "$T/20k"; sleep 1; kmock_ctl down all; sed -n '10001,$p' "$T/20k"; } |
+    kprod -b "$BROKERS" -t down-mid -X message.timeout.ms=3000 --failed "$T/failed" 2>"$T/err"; rc=$?
+kmock_ctl up all
+kcons -b "$BROKERS" -t down-mid -e -q >"$T/stored"
+nf=$(wc -l <"$T/failed"); ns=$(wc -l <"$T/stored")
+echo "# stored $ns, failed $nf"
+sort -u "$T/stored" "$T/failed" >"$T/got"; sort "$T/20k" >"$T/want"
+if [ "$rc" = 69 ] && [ "$nf" -gt 0 ] && cmp -s "$T/got" "$T/want" &&
+    grep -q "^kprod: $nf of 20000 messages not delivered" "$T/err"; then
+	ok "brokers lost mid-stream: exit 69, $nf counted and in --failed, the rest stored, none lost"
+else not_ok "brokers lost mid-stream: rc=$rc stored=$ns failed=$nf"; sed 's/^/#   /' "$T/err"; fi
+
+# SIGTERM while reading a slow pipe: what was read is flushed, exit 0.
+kmock_ctl topic term 1
+mkfifo "$T/slowpipe"
+kprod -b "$BROKERS" -t term <"$T/slowpipe" 2>"$T/err" & kp=$!
+exec 8>"$T/slowpipe"
+printf '{"a":1}\n{"a":2}\n' >&8
+sleep 1
+kill -TERM $kp
+wait $kp; rc=$?
+exec 8>&-
+is "SIGTERM on an idle pipe: exit 0 and both lines delivered" \
+    "$rc $(kcons -b "$BROKERS" -t term -e -q | tr '\n' ' ')" '0 {"a":1} {"a":2} '
+done_testing

@@ -1,0 +1,106 @@
+# tests/lib.sh - helpers for the CLI tests (sourced).
+#
+# TAP output: ok/not ok lines counted by tests/run.  Every server a test
+# starts listens on 127.0.0.1 and is stopped when the script exits.
+set -u
+: "${QP_BIN:?run through tests/run}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/qp-test.XXXXXX")
+N=0
+PIDS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { N=$((N + 1)); echo "ok $N - $*"; }
+not_ok() { N=$((N + 1)); echo "not ok $N - $*"; }
+skip() { N=$((N + 1)); echo "ok $N - # SKIP $*"; }
+# check NAME CMD... : the command succeeds.
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# is NAME GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"
+	else not_ok "$1"; echo "#   got:  $(printf %s "$2" | head -c 400)"
+		echo "#   want: $(printf %s "$3" | head -c 400)"; fi
+}
+# same_file NAME GOT WANT: byte-identical files.
+same_file() {
+	if cmp -s "$2" "$3"; then ok "$1"
+	else not_ok "$1"; cmp "$2" "$3" | sed 's/^/#   /'; fi
+}
+# grep_file NAME PATTERN FILE
+grep_file() {
+	if grep -qE -- "$2" "$3"; then ok "$1"
+	else not_ok "$1"; echo "#   no /$2/ in:"; head -5 "$3" | sed 's/^/#   /'; fi
+}
+done_testing() { echo "1..$N"; exit 0; }
+
+# kmock_start [kmock options]: a broker with a control FIFO; sets BROKERS.
+kmock_start() {
+	KMOCK_CTL=$T/kmock.ctl KMOCK_OUT=$T/kmock.out
+	rm -f "$KMOCK_CTL"; mkfifo "$KMOCK_CTL"
+	: >"$KMOCK_OUT"
+	kmock -C "$KMOCK_CTL" "$@" >"$KMOCK_OUT" 2>>"$T/kmock.err" &
+	KMOCK_PID=$!
+	PIDS+=("$KMOCK_PID")
+	# Keep a writer open so each command need not reopen the FIFO.
+	exec 9>"$KMOCK_CTL"
+	local i
+	for i in $(seq 100); do
+		[ -s "$KMOCK_OUT" ] && break
+		sleep 0.05
+	done
+	BROKERS=$(head -1 "$KMOCK_OUT")
+	[ -n "$BROKERS" ] || { echo "# kmock did not start"; cat "$T/kmock.err"; exit 1; }
+	export BROKERS
+}
+
+# kmock_ctl COMMAND: run a fault-injection command, wait for its answer.
+kmock_ctl() {
+	local before i
+	before=$(wc -l <"$KMOCK_OUT")
+	echo "$*" >&9
+	for i in $(seq 200); do
+		[ "$(wc -l <"$KMOCK_OUT")" -gt "$before" ] && break
+		sleep 0.02
+	done
+	tail -1 "$KMOCK_OUT" | grep -q '^ok '
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	local limit=$1 i; shift
+	for i in $(seq $((limit * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A quote-shaped record (invented values) numbered $1.
+quote_lines() {	# quote_lines COUNT [SYMBOLS]
+	awk -v n="$1" -v s="${2:-50}" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "{\"name\":\"Index %d\",\"symbol\":\"SYM-%04d\",\"current_price\":%d.%02d,\"seq\":%d,\"country\":{\"code\":\"C%02d\"}}\n", i % s, i % s, 1000 + i % 997, i % 100, i, i % 7
+	}'
+}
+
+# pipe_deadline SECONDS CMD...: for the left side of a pipeline.  Runs CMD
+# with a deadline, like timeout(1), but lets go of the pipe itself so the
+# reader sees EOF as soon as CMD closes its stdout (timeout(1) would hold
+# the write end open until CMD exits).  Exits with CMD's status, 124 if
+# the deadline killed it.
+pipe_deadline() {
+	local s=$1 p w rc; shift
+	"$@" & p=$!
+	exec >/dev/null
+	( sleep "$s"; touch "$T/deadline.$p"; kill -TERM "$p" 2>/dev/null ) >/dev/null 2>&1 & w=$!
+	wait "$p"; rc=$?
+	kill "$w" 2>/dev/null
+	[ -e "$T/deadline.$p" ] && rc=124
+	return "$rc"
+}
