@@ -12,6 +12,10 @@
 
 #include "json.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* Byte classes inside a string: 0 = ordinary ASCII, no action needed. */
 enum { C_OK = 0, C_QUOTE, C_BSLASH, C_CTRL, C_HIGH };
 
@@ -95,6 +99,26 @@ scan_string(const unsigned char *p, const unsigned char *end,
 
 	p++;
 	for (;;) {
+#ifdef __SSE2__
+		/*
+		 * Sixteen bytes at a time: one signed compare finds both
+		 * control characters (< 0x20) and non-ASCII bytes (negative
+		 * as signed), two more find '"' and '\\'.
+		 */
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)p);
+			__m128i m = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+			unsigned mask = (unsigned)_mm_movemask_epi8(m);
+			if (mask != 0) {
+				p += __builtin_ctz(mask);
+				break;
+			}
+			p += 16;
+		}
+#endif
 		while (end - p >= 4 && str_class[p[0]] == C_OK &&
 		    str_class[p[1]] == C_OK && str_class[p[2]] == C_OK &&
 		    str_class[p[3]] == C_OK)
@@ -155,6 +179,27 @@ unterminated:
 	return NULL;
 }
 
+/* Skip a run of ASCII digits. */
+static inline const unsigned char *
+skip_digits(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		__m128i t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+		/* A digit is a byte whose t is at most 9, unsigned. */
+		__m128i d = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
+		unsigned mask = ~(unsigned)_mm_movemask_epi8(d) & 0xFFFFu;
+		if (mask != 0)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
 static const unsigned char *
 scan_number(const unsigned char *p, const unsigned char *end,
     const unsigned char **at, const char **why)
@@ -166,14 +211,12 @@ scan_number(const unsigned char *p, const unsigned char *end,
 	if (*p == '0')
 		p++;
 	else
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
+		p = skip_digits(p, end);
 	if (p < end && *p == '.') {
 		p++;
 		if (p >= end || *p < '0' || *p > '9')
 			goto bad;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
+		p = skip_digits(p, end);
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;

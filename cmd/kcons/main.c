@@ -581,19 +581,31 @@ stdout_gone(void)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
 }
 
+/*
+ * Messages are taken from the consumer queue in batches: one queue lock
+ * and wake-up per batch instead of per message.  Rebalance callbacks are
+ * still served from inside the call.
+ */
+#define KCONS_BATCH 1024
+
 static void
 consume(struct kcons *c)
 {
-	rd_kafka_message_t *m;
+	rd_kafka_message_t *msgs[KCONS_BATCH];
+	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(c->rk);
+	ssize_t n, i;
 	int stop = 0;
 
 	while (!stop && !sig_caught()) {
-		if ((m = rd_kafka_consumer_poll(c->rk, 0)) == NULL) {
+		n = rd_kafka_consume_batch_queue(q, 0, msgs, KCONS_BATCH);
+		if (n <= 0) {
 			/* About to wait: nothing may sit in the buffer. */
 			obuf_flush(&c->out);
 			if (obuf_error(&c->out))
 				break;
-			if ((m = rd_kafka_consumer_poll(c->rk, 100)) == NULL) {
+			n = rd_kafka_consume_batch_queue(q, 100, msgs,
+			    KCONS_BATCH);
+			if (n <= 0) {
 				sig_sleep(0);	/* deliver a pending signal */
 				if (stdout_gone()) {
 					c->out.err = EPIPE;
@@ -602,9 +614,13 @@ consume(struct kcons *c)
 				continue;
 			}
 		}
-		stop = handle(c, m);
-		rd_kafka_message_destroy(m);
+		for (i = 0; i < n; i++) {
+			if (!stop)
+				stop = handle(c, msgs[i]);
+			rd_kafka_message_destroy(msgs[i]);
+		}
 	}
+	rd_kafka_queue_destroy(q);
 }
 
 static int

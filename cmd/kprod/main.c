@@ -58,6 +58,7 @@ struct kprod {
 
 	unsigned long		 nread, nbad, naccepted, nsent;
 	unsigned long		 ndelivered, nfailed;
+	unsigned long		 nrefused;	/* failed before queueing */
 	unsigned long		 npossibly;	/* failed, maybe persisted */
 	unsigned long long	 bytes;
 	struct {
@@ -232,6 +233,33 @@ record_key(struct kprod *k, const char *line, size_t len, size_t *klen)
 	}
 }
 
+/* A message librdkafka refused before queueing it: undelivered. */
+static void
+produce_failed(struct kprod *k, const char *line, size_t len,
+    const char *key, size_t klen, rd_kafka_resp_err_t err)
+{
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+		k->fatal = 1;
+	k->nfailed++;
+	k->nrefused++;
+	note_reason(k, err);
+	if (k->have_failed) {
+		obuf_write(&k->failed, line, len);
+		obuf_putc(&k->failed, '\n');
+	}
+	if (k->report) {
+		obuf_puts(&k->out, "{\"topic\":");
+		obuf_json_string(&k->out, k->topic, strlen(k->topic));
+		obuf_puts(&k->out, ",\"partition\":-1,\"offset\":-1,\"key\":");
+		if (key != NULL)
+			obuf_json_string(&k->out, key, klen);
+		else
+			obuf_puts(&k->out, "null");
+		obuf_printf(&k->out, ",\"error\":\"%s\"}\n",
+		    rd_kafka_err2name(err));
+	}
+}
+
 /* Produce one line; waits while the local queue is full. */
 static void
 produce(struct kprod *k, const char *line, size_t len)
@@ -246,6 +274,21 @@ produce(struct kprod *k, const char *line, size_t len)
 	if (k->keypath != NULL && (k->raw == 0 || json_validate(line, len,
 	    NULL) == 0))
 		key = record_key(k, line, len, &klen);
+	if (k->nheaders == 0) {
+		/* The plain API: no argument list to walk, no headers. */
+		while (rd_kafka_produce(k->rkt, k->partition, RD_KAFKA_MSG_F_COPY,
+		    (void *)line, len, key, klen, NULL) == -1) {
+			err = rd_kafka_last_error();
+			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
+				obuf_flush(&k->out);
+				rd_kafka_poll(k->rk, 50);
+				continue;
+			}
+			produce_failed(k, line, len, key, klen, err);
+			return;
+		}
+		goto queued;
+	}
 	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
 	vu[n++].u.rkt = k->rkt;
 	vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
@@ -277,29 +320,10 @@ produce(struct kprod *k, const char *line, size_t len)
 			rd_kafka_poll(k->rk, 50);
 			continue;
 		}
-		/* Refused before it was queued: undelivered, say so. */
-		if (err == RD_KAFKA_RESP_ERR__FATAL)
-			k->fatal = 1;
-		k->nfailed++;
-		note_reason(k, err);
-		if (k->have_failed) {
-			obuf_write(&k->failed, line, len);
-			obuf_putc(&k->failed, '\n');
-		}
-		if (k->report) {
-			obuf_puts(&k->out, "{\"topic\":");
-			obuf_json_string(&k->out, k->topic, strlen(k->topic));
-			obuf_puts(&k->out, ",\"partition\":-1,\"offset\":-1,"
-			    "\"key\":");
-			if (key != NULL)
-				obuf_json_string(&k->out, key, klen);
-			else
-				obuf_puts(&k->out, "null");
-			obuf_printf(&k->out, ",\"error\":\"%s\"}\n",
-			    rd_kafka_err2name(err));
-		}
+		produce_failed(k, line, len, key, klen, err);
 		return;
 	}
+queued:
 	k->nsent++;
 	k->bytes += len;
 	if ((k->nsent & 1023) == 0)
@@ -603,6 +627,13 @@ main(int argc, char **argv)
 		obuf_open(&k.failed, -1, 16);
 	obuf_open(&k.out, STDOUT_FILENO, 256 * 1024);
 
+	/* Without --report only failures need a delivery report: the
+	 * delivered count is what was queued minus what failed. */
+	if (!k.report && rd_kafka_conf_set(conf, "delivery.report.only.error",
+	    "true", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		log_err("%s", errstr);
+		return bail(&k, conf, EX_SOFTWARE);
+	}
 	sig_install();
 	rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
 	rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -625,6 +656,8 @@ main(int argc, char **argv)
 		    rd_kafka_outq_len(k.rk));
 	drain(&k);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!k.report)	/* only failures were reported */
+		k.ndelivered = k.nsent - (k.nfailed - k.nrefused);
 
 	if (k.nfailed > 0) {
 		char why[1024];

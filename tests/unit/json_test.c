@@ -141,6 +141,40 @@ main(int argc, char **argv)
 		    JSON_MAX_DEPTH);
 	}
 
+	{
+		/* Every position of a bad byte in strings and numbers of
+		 * every length: the 16-byte paths and their tails agree. */
+		char buf[80];
+		int len, pos, bad = 0;
+		const char specials[] = { '\x01', '\x1f', '\x80', '\xff' };
+		size_t k;
+		for (len = 0; len < 60; len++) {
+			buf[0] = '"';
+			memset(buf + 1, 'a', (size_t)len);
+			buf[len + 1] = '"';
+			if (json_validate(buf, (size_t)len + 2, NULL) != 0)
+				bad++;
+			for (pos = 1; pos <= len; pos++)
+				for (k = 0; k < sizeof(specials); k++) {
+					buf[pos] = specials[k];
+					if (json_validate(buf, (size_t)len + 2,
+					    NULL) == 0)
+						bad++;
+					buf[pos] = 'a';
+				}
+			memset(buf, '7', (size_t)len + 1);
+			if (json_validate(buf, (size_t)len + 1, NULL) != 0)
+				bad++;
+			for (pos = 1; pos <= len; pos++) {
+				buf[pos] = 'x';
+				if (json_validate(buf, (size_t)len + 1, NULL) == 0)
+					bad++;
+				buf[pos] = '7';
+			}
+		}
+		TAP_OK(bad == 0, "strings and digit runs of 0..59 bytes with a "
+		    "bad byte at every position (%d wrong)", bad);
+	}
 	TAP_OK(lookup_is("{\"symbol\":\"COMP-USA\",\"x\":1}", ".symbol",
 	    JSON_STRING, "\"COMP-USA\""), "lookup .symbol");
 	TAP_OK(lookup_is("{\"a\":{\"s\":\"x\\\"y\"},\"country\":{\"code\":\"USA\"}}",
