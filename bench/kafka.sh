@@ -43,30 +43,45 @@ timed() {
 mbps() { echo "scale=1; $BYTES / 1048576 / $1" | bc; }
 line() { printf '  %-26s %6.2f s %8s MB/s  peak RSS %7d KB\n' "$1" "$2" "$(mbps "$2")" "$3"; }
 best() { sort -n "$W/$1" | head -1; }
+median() { sort -n "$W/$1" | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 
 echo "data: $LINES lines, $(echo "scale=1; $BYTES / 1048576" | bc) MB ($((BYTES / LINES)) bytes a line), kmock with 1 broker, $PARTS partitions a topic"
-echo "kcat: $(kcat -V 2>&1 | head -1), librdkafka $(kcat -V 2>&1 | grep -oi 'librdkafka version [^ ]*' | head -1 | cut -d' ' -f3)"
-echo "produce:"
-for r in $(seq "$RUNS"); do
+echo "peer: kcat $(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\).*/\1/p'), $(kcat -V 2>&1 | grep -o 'librdkafka [0-9.]*' | head -1); ours: $("$BIN/kprod" -V)"
+# Odd runs start with our tool, even runs with kcat, so neither always
+# gets the warmer or the colder broker.
+kprod_run() {
 	read -r t m < <(timed /dev/null "$W/quotes.jsonl" "$BIN/kprod" -q -b "$B" -t "kp$r" -k .symbol)
 	line "run $r kprod -k .symbol" "$t" "$m"; echo "$t $m" >>"$W/kprod"
+}
+kcatp_run() {
 	read -r t m < <(timed /dev/null "$W/quotes.jsonl" kcat -P -b "$B" -t "kc$r" -X sticky.partitioning.linger.ms=0)
 	line "run $r kcat -P" "$t" "$m"; echo "$t $m" >>"$W/kcatp"
+}
+kcons_run() {
+	read -r t m < <(timed "$W/kcons.out" /dev/null "$BIN/kcons" -q -b "$B" -t kp1 -e)
+	line "run $r kcons -e" "$t" "$m"; echo "$t $m" >>"$W/kcons"
+}
+kcatc_run() {
+	read -r t m < <(timed "$W/kcat.out" /dev/null kcat -C -b "$B" -t kp1 -e -q)
+	line "run $r kcat -C -e" "$t" "$m"; echo "$t $m" >>"$W/kcatc"
+}
+echo "produce:"
+for r in $(seq "$RUNS"); do
+	if [ $((r % 2)) = 1 ]; then kprod_run; kcatp_run; else kcatp_run; kprod_run; fi
 done
 echo "consume (topic kp1):"
 for r in $(seq "$RUNS"); do
-	read -r t m < <(timed "$W/kcons.out" /dev/null "$BIN/kcons" -q -b "$B" -t kp1 -e)
-	line "run $r kcons -e" "$t" "$m"; echo "$t $m" >>"$W/kcons"
-	read -r t m < <(timed "$W/kcat.out" /dev/null kcat -C -b "$B" -t kp1 -e -q)
-	line "run $r kcat -C -e" "$t" "$m"; echo "$t $m" >>"$W/kcatc"
+	if [ $((r % 2)) = 1 ]; then kcons_run; kcatc_run; else kcatc_run; kcons_run; fi
 done
 # Both consumers must have read everything, or the rates mean nothing.
 [ "$(wc -l <"$W/kcons.out")" -eq "$LINES" ] || { echo "kcons read $(wc -l <"$W/kcons.out") of $LINES" >&2; exit 1; }
 [ "$(wc -l <"$W/kcat.out")" -eq "$LINES" ] || { echo "kcat read $(wc -l <"$W/kcat.out") of $LINES" >&2; exit 1; }
 cmp -s <(sort "$W/kcons.out") <(sort "$W/quotes.jsonl") || { echo "kcons output differs from the input" >&2; exit 1; }
 
-read -r kp _ < <(best kprod); read -r kcp _ < <(best kcatp)
-read -r kc _ < <(best kcons); read -r kcc _ < <(best kcatc)
-echo "best of $RUNS:"
-printf '  produce: kprod %s MB/s, kcat -P %s MB/s, ratio %s\n' "$(mbps "$kp")" "$(mbps "$kcp")" "$(echo "scale=2; $kcp / $kp" | bc)"
-printf '  consume: kcons %s MB/s, kcat -C %s MB/s, ratio %s\n' "$(mbps "$kc")" "$(mbps "$kcc")" "$(echo "scale=2; $kcc / $kc" | bc)"
+for stat in best median; do
+	read -r kp _ < <($stat kprod); read -r kcp _ < <($stat kcatp)
+	read -r kc _ < <($stat kcons); read -r kcc _ < <($stat kcatc)
+	echo "$stat of $RUNS (ratio = ours / kcat's rate):"
+	printf '  produce: kprod %s MB/s, kcat -P %s MB/s, ratio %s\n' "$(mbps "$kp")" "$(mbps "$kcp")" "$(echo "scale=2; $kcp / $kp" | bc)"
+	printf '  consume: kcons %s MB/s, kcat -C %s MB/s, ratio %s\n' "$(mbps "$kc")" "$(mbps "$kcc")" "$(echo "scale=2; $kcc / $kc" | bc)"
+done

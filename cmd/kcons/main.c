@@ -11,6 +11,7 @@
  * the ack lines s3put writes to FILE once S3 holds the data.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -28,6 +29,7 @@
 #include "jsonl.h"
 #include "kconf.h"
 #include "log.h"
+#include "num.h"
 #include "obuf.h"
 #include "sig.h"
 #include "version.h"
@@ -49,7 +51,7 @@ struct kcons {
 	size_t			 ntopics;
 	const char		*group;
 	int			 envelope, exit_eof;
-	long			 count;		/* -c, 0 = no limit */
+	long long		 count;		/* -c, 0 = no limit */
 	struct obuf		 out;
 
 	struct kcons_part	*parts;
@@ -565,7 +567,7 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 	c->nmsgs++;
 	if (obuf_error(&c->out))
 		return 1;
-	return c->count > 0 && c->nmsgs >= (unsigned long)c->count;
+	return c->count > 0 && c->nmsgs >= (unsigned long long)c->count;
 }
 
 /*
@@ -655,7 +657,7 @@ main(int argc, char **argv)
 	rd_kafka_topic_partition_list_t *subs;
 	rd_kafka_resp_err_t err;
 	const char *brokers = NULL, *offset_arg = NULL;
-	char errstr[512], *end;
+	char errstr[512];
 	int ch, verbosity = LOG_NOTICE, rc, warned = 0;
 	size_t t;
 
@@ -669,9 +671,7 @@ main(int argc, char **argv)
 			brokers = optarg;
 			break;
 		case 'c':
-			errno = 0;
-			c.count = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || c.count <= 0) {
+			if (num_parse(optarg, 1, LLONG_MAX, &c.count) == -1) {
 				log_err("-c %s: expected a positive count",
 				    optarg);
 				return bail(conf, EX_USAGE);

@@ -24,6 +24,7 @@
 
 #include "kconf.h"
 #include "log.h"
+#include "num.h"
 #include "sig.h"
 #include "version.h"
 
@@ -68,31 +69,17 @@ static const struct {
 };
 
 static int
-parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
 api_key(const char *s, int16_t *key)
 {
 	size_t i;
-	long v;
+	long long v;
 
 	for (i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
 		if (strcasecmp(s, apis[i].name) == 0) {
 			*key = apis[i].key;
 			return 0;
 		}
-	if (parse_long(s, 0, 1000, &v) == 0) {
+	if (num_parse(s, 0, 1000, &v) == 0) {
 		*key = (int16_t)v;
 		return 0;
 	}
@@ -105,7 +92,7 @@ err_code(const char *s, rd_kafka_resp_err_t *err)
 {
 	const struct rd_kafka_err_desc *descs;
 	size_t n, i;
-	long v;
+	long long v;
 
 	rd_kafka_get_err_descs(&descs, &n);
 	for (i = 0; i < n; i++)
@@ -113,7 +100,7 @@ err_code(const char *s, rd_kafka_resp_err_t *err)
 			*err = descs[i].code;
 			return 0;
 		}
-	if (parse_long(s, -200, 1000, &v) == 0) {
+	if (num_parse(s, -200, 1000, &v) == 0) {
 		*err = (rd_kafka_resp_err_t)v;
 		return 0;
 	}
@@ -127,12 +114,12 @@ each_broker(rd_kafka_mock_cluster_t *mc, int nbrokers, const char *which,
     int arg, char *why, size_t whylen)
 {
 	rd_kafka_resp_err_t e;
-	long id, lo, hi;
+	long long id, lo, hi;
 
 	if (strcmp(which, "all") == 0) {
 		lo = 1;
 		hi = nbrokers;
-	} else if (parse_long(which, 1, nbrokers, &id) == 0)
+	} else if (num_parse(which, 1, nbrokers, &id) == 0)
 		lo = hi = id;
 	else {
 		snprintf(why, whylen, "no broker '%s' (1..%d or all)", which,
@@ -141,7 +128,7 @@ each_broker(rd_kafka_mock_cluster_t *mc, int nbrokers, const char *which,
 	}
 	for (id = lo; id <= hi; id++)
 		if ((e = fn(mc, (int32_t)id, arg)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			snprintf(why, whylen, "broker %ld: %s", id,
+			snprintf(why, whylen, "broker %lld: %s", id,
 			    rd_kafka_err2str(e));
 			return -1;
 		}
@@ -170,7 +157,7 @@ broker_rtt(rd_kafka_mock_cluster_t *mc, int32_t id, int ms)
 
 static int
 create_topic(rd_kafka_mock_cluster_t *mc, int nbrokers, const char *name,
-    long partitions, char *why, size_t whylen)
+    long long partitions, char *why, size_t whylen)
 {
 	rd_kafka_resp_err_t e;
 
@@ -194,7 +181,7 @@ control(rd_kafka_mock_cluster_t *mc, int nbrokers, char *line, char *why,
 	char *argv[8], *save = NULL, *tok;
 	rd_kafka_resp_err_t errs[64];
 	int16_t key;
-	long a, b;
+	long long a, b;
 	int argc = 0;
 
 	for (tok = strtok_r(line, " \t", &save); tok != NULL && argc < 8;
@@ -215,7 +202,7 @@ control(rd_kafka_mock_cluster_t *mc, int nbrokers, char *line, char *why,
 	}
 	if (strcmp(argv[0], "rtt") == 0) {
 		NEED(3);
-		if (parse_long(argv[2], 0, 3600000, &a) == -1)
+		if (num_parse(argv[2], 0, 3600000, &a) == -1)
 			goto usage;
 		return each_broker(mc, nbrokers, argv[1], broker_rtt, (int)a,
 		    why, whylen);
@@ -232,7 +219,7 @@ control(rd_kafka_mock_cluster_t *mc, int nbrokers, char *line, char *why,
 			return 0;
 		}
 		NEED(4);
-		if (parse_long(argv[2], 1, 64, &a) == -1)
+		if (num_parse(argv[2], 1, 64, &a) == -1)
 			goto usage;
 		if (err_code(argv[3], &errs[0]) == -1) {
 			snprintf(why, whylen, "unknown error '%s'", argv[3]);
@@ -246,15 +233,15 @@ control(rd_kafka_mock_cluster_t *mc, int nbrokers, char *line, char *why,
 	}
 	if (strcmp(argv[0], "topic") == 0) {
 		NEED(3);
-		if (parse_long(argv[2], 1, 100000, &a) == -1)
+		if (num_parse(argv[2], 1, 100000, &a) == -1)
 			goto usage;
 		return create_topic(mc, nbrokers, argv[1], a, why, whylen);
 	}
 	if (strcmp(argv[0], "leader") == 0) {
 		rd_kafka_resp_err_t e;
 		NEED(4);
-		if (parse_long(argv[2], 0, 100000, &a) == -1 ||
-		    parse_long(argv[3], -1, nbrokers, &b) == -1)
+		if (num_parse(argv[2], 0, 100000, &a) == -1 ||
+		    num_parse(argv[3], -1, nbrokers, &b) == -1)
 			goto usage;
 		e = rd_kafka_mock_partition_set_leader(mc, argv[1], (int32_t)a,
 		    (int32_t)b);
@@ -300,7 +287,7 @@ main(int argc, char **argv)
 	rd_kafka_conf_t *conf;
 	rd_kafka_t *rk;
 	struct pollfd pfd;
-	long nbrokers = 3, parts;
+	long long nbrokers = 3, parts;
 	int ch, verbosity = LOG_NOTICE, ctlfd = -1;
 	ssize_t n;
 
@@ -315,7 +302,7 @@ main(int argc, char **argv)
 			help();
 			return 0;
 		case 'n':
-			if (parse_long(optarg, 1, 64, &nbrokers) == -1) {
+			if (num_parse(optarg, 1, 64, &nbrokers) == -1) {
 				log_err("-n %s: expected 1..64 brokers", optarg);
 				return EX_USAGE;
 			}
@@ -326,7 +313,7 @@ main(int argc, char **argv)
 		case 't':
 			colon = strrchr(optarg, ':');
 			if (colon == NULL || colon == optarg ||
-			    parse_long(colon + 1, 1, 100000, &parts) == -1) {
+			    num_parse(colon + 1, 1, 100000, &parts) == -1) {
 				log_err("-t %s: expected NAME:PARTITIONS", optarg);
 				return EX_USAGE;
 			}
@@ -377,7 +364,7 @@ main(int argc, char **argv)
 		colon = strrchr(topics[i], ':');
 		snprintf(name, sizeof(name), "%.*s", (int)(colon - topics[i]),
 		    topics[i]);
-		(void)parse_long(colon + 1, 1, 100000, &parts);
+		(void)num_parse(colon + 1, 1, 100000, &parts);
 		if (create_topic(mc, (int)nbrokers, name, parts, why,
 		    sizeof(why)) == -1) {
 			log_err("%s", why);
@@ -388,7 +375,7 @@ main(int argc, char **argv)
 	}
 	printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
 	fflush(stdout);
-	log_info("serving %ld brokers at %s", nbrokers,
+	log_info("serving %lld brokers at %s", nbrokers,
 	    rd_kafka_mock_cluster_bootstraps(mc));
 
 	/* Wait for a stop signal, serving control commands meanwhile. */

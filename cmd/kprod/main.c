@@ -25,6 +25,7 @@
 #include "jsonl.h"
 #include "kconf.h"
 #include "log.h"
+#include "num.h"
 #include "obuf.h"
 #include "sig.h"
 #include "version.h"
@@ -58,7 +59,6 @@ struct kprod {
 
 	unsigned long		 nread, nbad, naccepted, nsent;
 	unsigned long		 ndelivered, nfailed;
-	unsigned long		 nrefused;	/* failed before queueing */
 	unsigned long		 npossibly;	/* failed, maybe persisted */
 	unsigned long long	 bytes;
 	struct {
@@ -126,7 +126,13 @@ note_reason(struct kprod *k, rd_kafka_resp_err_t err)
 	}
 }
 
-/* Delivery reports, served on the main thread by rd_kafka_poll(). */
+/*
+ * Delivery reports, served on the main thread by rd_kafka_poll() after
+ * every message, as kcat does: the message is then freed by the thread
+ * that allocated it, which measured faster than leaving it to
+ * librdkafka's threads (delivery.report.only.error) or to a report
+ * thread: cross-thread frees contend for the allocator's lock.
+ */
 static void
 dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -190,7 +196,6 @@ kprod_wait(void *arg, int fd)
 {
 	struct kprod *k = arg;
 	struct pollfd pfd;
-	int r;
 
 	for (;;) {
 		rd_kafka_poll(k->rk, 0);
@@ -200,8 +205,7 @@ kprod_wait(void *arg, int fd)
 			return -1;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		r = sig_poll(&pfd, 1, rd_kafka_outq_len(k->rk) > 0 ? 50 : -1);
-		if (r > 0)
+		if (sig_poll(&pfd, 1, rd_kafka_outq_len(k->rk) > 0 ? 50 : -1) > 0)
 			return 0;
 	}
 }
@@ -241,7 +245,6 @@ produce_failed(struct kprod *k, const char *line, size_t len,
 	if (err == RD_KAFKA_RESP_ERR__FATAL)
 		k->fatal = 1;
 	k->nfailed++;
-	k->nrefused++;
 	note_reason(k, err);
 	if (k->have_failed) {
 		obuf_write(&k->failed, line, len);
@@ -258,6 +261,14 @@ produce_failed(struct kprod *k, const char *line, size_t len,
 		obuf_printf(&k->out, ",\"error\":\"%s\"}\n",
 		    rd_kafka_err2name(err));
 	}
+}
+
+/* The local queue is full: serve reports until there is room. */
+static void
+wait_for_room(struct kprod *k)
+{
+	obuf_flush(&k->out);
+	rd_kafka_poll(k->rk, 10);
 }
 
 /* Produce one line; waits while the local queue is full. */
@@ -280,8 +291,7 @@ produce(struct kprod *k, const char *line, size_t len)
 		    (void *)line, len, key, klen, NULL) == -1) {
 			err = rd_kafka_last_error();
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
-				obuf_flush(&k->out);
-				rd_kafka_poll(k->rk, 50);
+				wait_for_room(k);
 				continue;
 			}
 			produce_failed(k, line, len, key, klen, err);
@@ -316,8 +326,7 @@ produce(struct kprod *k, const char *line, size_t len)
 		err = rd_kafka_error_code(error);
 		rd_kafka_error_destroy(error);
 		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
-			obuf_flush(&k->out);
-			rd_kafka_poll(k->rk, 50);
+			wait_for_room(k);
 			continue;
 		}
 		produce_failed(k, line, len, key, klen, err);
@@ -326,8 +335,7 @@ produce(struct kprod *k, const char *line, size_t len)
 queued:
 	k->nsent++;
 	k->bytes += len;
-	if ((k->nsent & 1023) == 0)
-		rd_kafka_poll(k->rk, 0);
+	rd_kafka_poll(k->rk, 0);
 }
 
 /*
@@ -413,10 +421,9 @@ drain(struct kprod *k)
 			    RD_KAFKA_PURGE_F_INFLIGHT);
 			purged = 1;
 		}
-		rd_kafka_poll(k->rk, 0);
+		rd_kafka_poll(k->rk, 50);
 		obuf_flush(&k->out);
-		if (rd_kafka_outq_len(k->rk) > 0)
-			sig_sleep(20);
+		sig_sleep(0);	/* deliver a pending signal */
 	}
 	rd_kafka_poll(k->rk, 0);
 }
@@ -437,20 +444,6 @@ bail(struct kprod *k, rd_kafka_conf_t *conf, int code)
 	if (k->failed.buf != NULL)
 		obuf_close(&k->failed);
 	return code;
-}
-
-static int
-parse_int(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int
@@ -480,7 +473,7 @@ main(int argc, char **argv)
 	const char *brokers = NULL, *failed_path = NULL, *eq;
 	char errstr[512];
 	struct timespec t0, t1;
-	long v;
+	long long v;
 	int ch, i, verbosity = LOG_NOTICE, status = 0, fd;
 	size_t j;
 
@@ -538,7 +531,7 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'p':
-			if (parse_int(optarg, 0, INT32_MAX, &v) == -1) {
+			if (num_parse(optarg, 0, INT32_MAX, &v) == -1) {
 				log_err("-p %s: expected a partition number",
 				    optarg);
 				return bail(&k, conf, EX_USAGE);
@@ -627,13 +620,6 @@ main(int argc, char **argv)
 		obuf_open(&k.failed, -1, 16);
 	obuf_open(&k.out, STDOUT_FILENO, 256 * 1024);
 
-	/* Without --report only failures need a delivery report: the
-	 * delivered count is what was queued minus what failed. */
-	if (!k.report && rd_kafka_conf_set(conf, "delivery.report.only.error",
-	    "true", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		log_err("%s", errstr);
-		return bail(&k, conf, EX_SOFTWARE);
-	}
 	sig_install();
 	rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
 	rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -656,8 +642,6 @@ main(int argc, char **argv)
 		    rd_kafka_outq_len(k.rk));
 	drain(&k);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!k.report)	/* only failures were reported */
-		k.ndelivered = k.nsent - (k.nfailed - k.nrefused);
 
 	if (k.nfailed > 0) {
 		char why[1024];
