@@ -664,6 +664,16 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	memset(&c, 0, sizeof(c));
 	conf = kconf_new();
+	/*
+	 * The toolkit's default, which -X may override: brokers hold an
+	 * empty fetch 100 ms, not 500, so -e ends and a quiet stream's next
+	 * message arrives sooner, for a few more requests while idle.
+	 */
+	if (rd_kafka_conf_set(conf, "fetch.wait.max.ms", "100", errstr,
+	    sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		log_err("%s", errstr);
+		return bail(conf, EX_SOFTWARE);
+	}
 	while ((ch = getopt_long(argc, argv, "b:c:eF:G:hJo:qt:VvX:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
