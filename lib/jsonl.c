@@ -65,20 +65,22 @@ fill(struct jsonl_reader *r)
 {
 	ssize_t n;
 
+	/* The hook runs before the buffer may move, so lines handed out
+	 * so far are still valid inside it (kprod sends them then). */
+	if (r->wait != NULL && r->wait(r->wait_arg, r->fd) == -1)
+		return -2;
 	if (make_room(r) == -1) {
 		errno = ENOMEM;
 		return -1;
 	}
 	for (;;) {
-		if (r->wait != NULL && r->wait(r->wait_arg, r->fd) == -1)
-			return -2;
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 		if (n >= 0)
 			break;
 		if (errno != EINTR)
 			return -1;
-		if (r->wait == NULL)
-			continue;
+		if (r->wait != NULL && r->wait(r->wait_arg, r->fd) == -1)
+			return -2;
 	}
 	r->end += (size_t)n;
 	return n;

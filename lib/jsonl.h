@@ -22,8 +22,10 @@ enum jsonl_status {
 };
 
 /*
- * Called before each read(2) that could block.  Return 0 to go on with
- * the read, -1 to stop reading (JSONL_INTERRUPTED).
+ * Called before each read(2) that could block, while every line handed
+ * out since the last call is still valid (the buffer moves only after
+ * it).  Return 0 to go on with the read, -1 to stop reading
+ * (JSONL_INTERRUPTED).
  */
 typedef int (*jsonl_wait_fn)(void *arg, int fd);
 

@@ -7,6 +7,10 @@
  * every message was acknowledged.  Messages that could not be delivered
  * are counted, named by reason, and written to --failed FILE: none is
  * silently lost.
+ *
+ * Lines go to librdkafka in batches (values copied once, by librdkafka),
+ * and every delivery report is served on this thread, which is where the
+ * message memory was allocated: see bench/README.md for why.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +36,8 @@
 
 #define KPROD_MAX_HEADERS	64
 #define KPROD_MAX_REASONS	8
+#define KPROD_BATCH		256	/* messages handed over per call */
+#define KPROD_NO_ARENA		((size_t)-1)
 
 enum {
 	OPT_FAILED = 256, OPT_MAX_LINE, OPT_ON_ERROR, OPT_RAW, OPT_REPORT
@@ -54,8 +60,20 @@ struct kprod {
 	struct obuf		 failed;	/* --failed FILE */
 	int			 have_failed;
 
-	char			*keybuf;
-	size_t			 keycap;
+	/*
+	 * Lines waiting to be handed to librdkafka in one call.  Values and
+	 * most keys point into the reader's buffer, valid until its wait
+	 * hook runs; keys that had to be unescaped live in arena.
+	 */
+	rd_kafka_message_t	 batch[KPROD_BATCH];
+	size_t			 keyoff[KPROD_BATCH];
+	size_t			 nbatch;
+	char			*arena;
+	size_t			 arenalen, arenacap;
+	size_t			 batch_bytes;
+	long long		 queue_max;	/* queue.buffering.max.messages */
+	unsigned long long	 queue_max_bytes; /* ... .max.kbytes */
+	unsigned long long	 queued_bytes;	/* ours, not yet reported */
 
 	unsigned long		 nread, nbad, naccepted, nsent;
 	unsigned long		 ndelivered, nfailed;
@@ -139,6 +157,7 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	struct kprod *k = opaque;
 
 	(void)rk;
+	k->queued_bytes -= m->len + m->key_len;
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		k->nfailed++;
 		note_reason(k, m->err);
@@ -187,6 +206,8 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		log_info("%s", reason);
 }
 
+static void flush_batch(struct kprod *);
+
 /*
  * Before each read that could block: serve delivery reports, flush
  * reports, and wait for input while watching for a stop signal.
@@ -197,6 +218,7 @@ kprod_wait(void *arg, int fd)
 	struct kprod *k = arg;
 	struct pollfd pfd;
 
+	flush_batch(k);		/* the reader's buffer is about to move */
 	for (;;) {
 		rd_kafka_poll(k->rk, 0);
 		obuf_flush(&k->out);
@@ -210,27 +232,41 @@ kprod_wait(void *arg, int fd)
 	}
 }
 
-/* The message key for a record, or NULL (no key). */
+/*
+ * The message key for a record: NULL (no key), a pointer into the line
+ * (*off = KPROD_NO_ARENA), or, for a string with escapes, its decoded
+ * bytes at arena offset *off (the pointer returned is valid until the
+ * arena grows).
+ */
 static const char *
-record_key(struct kprod *k, const char *line, size_t len, size_t *klen)
+record_key(struct kprod *k, const char *line, size_t len, size_t *klen,
+    size_t *off)
 {
 	const char *v;
 	size_t vlen;
 	char *nb;
 
+	*off = KPROD_NO_ARENA;
 	switch (json_lookup(line, len, k->keypath, &v, &vlen)) {
 	case JSON_MISSING:
 	case JSON_NULL:
 		return NULL;
 	case JSON_STRING:
-		if (vlen > k->keycap) {
-			if ((nb = realloc(k->keybuf, vlen)) == NULL)
-				return NULL;
-			k->keybuf = nb;
-			k->keycap = vlen;
+		if (memchr(v, '\\', vlen) == NULL) {
+			*klen = vlen - 2;
+			return v + 1;
 		}
-		*klen = json_unescape(v, vlen, k->keybuf);
-		return k->keybuf;
+		if (k->arenacap - k->arenalen < vlen) {
+			size_t cap = (k->arenacap + vlen) * 2;
+			if ((nb = realloc(k->arena, cap)) == NULL)
+				return NULL;
+			k->arena = nb;
+			k->arenacap = cap;
+		}
+		*off = k->arenalen;
+		*klen = json_unescape(v, vlen, k->arena + k->arenalen);
+		k->arenalen += *klen;
+		return k->arena + *off;
 	default:		/* numbers, booleans, objects: as written */
 		*klen = vlen;
 		return v;
@@ -271,6 +307,60 @@ wait_for_room(struct kprod *k)
 	rd_kafka_poll(k->rk, 10);
 }
 
+/*
+ * Hand the batch to librdkafka in one call.  Room for all of it is made
+ * first, so a full queue cannot refuse a message in the middle and let
+ * later ones overtake it.
+ */
+static void
+flush_batch(struct kprod *k)
+{
+	rd_kafka_message_t *m;
+	size_t i;
+
+	if (k->nbatch == 0)
+		return;
+	for (i = 0; i < k->nbatch; i++)
+		if (k->keyoff[i] != KPROD_NO_ARENA)
+			k->batch[i].key = k->arena + k->keyoff[i];
+	/* Room by count and by bytes (librdkafka's two limits). */
+	while (!k->fatal && rd_kafka_outq_len(k->rk) > 0 &&
+	    (rd_kafka_outq_len(k->rk) + (long long)k->nbatch > k->queue_max ||
+	    k->queued_bytes + k->batch_bytes > k->queue_max_bytes))
+		wait_for_room(k);
+	rd_kafka_produce_batch(k->rkt, k->partition, RD_KAFKA_MSG_F_COPY,
+	    k->batch, (int)k->nbatch);
+	for (i = 0; i < k->nbatch; i++) {
+		m = &k->batch[i];
+		if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			k->nsent++;
+			k->bytes += m->len;
+			k->queued_bytes += m->len + m->key_len;
+			continue;
+		}
+		/* Should the queue still be full, wait and retry in order. */
+		while (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
+			wait_for_room(k);
+			if (rd_kafka_produce(k->rkt, k->partition,
+			    RD_KAFKA_MSG_F_COPY, m->payload, m->len, m->key,
+			    m->key_len, NULL) == 0) {
+				m->err = RD_KAFKA_RESP_ERR_NO_ERROR;
+				k->nsent++;
+				k->bytes += m->len;
+				k->queued_bytes += m->len + m->key_len;
+			} else
+				m->err = rd_kafka_last_error();
+		}
+		if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			produce_failed(k, m->payload, m->len, m->key,
+			    m->key_len, m->err);
+	}
+	k->nbatch = 0;
+	k->batch_bytes = 0;
+	k->arenalen = 0;
+	rd_kafka_poll(k->rk, 0);
+}
+
 /* Produce one line; waits while the local queue is full. */
 static void
 produce(struct kprod *k, const char *line, size_t len)
@@ -279,25 +369,28 @@ produce(struct kprod *k, const char *line, size_t len)
 	rd_kafka_error_t *error;
 	rd_kafka_resp_err_t err;
 	const char *key = NULL;
-	size_t klen = 0, n = 0, i;
+	size_t klen = 0, n = 0, i, off = KPROD_NO_ARENA;
 
 	k->naccepted++;
 	if (k->keypath != NULL && (k->raw == 0 || json_validate(line, len,
 	    NULL) == 0))
-		key = record_key(k, line, len, &klen);
+		key = record_key(k, line, len, &klen, &off);
 	if (k->nheaders == 0) {
-		/* The plain API: no argument list to walk, no headers. */
-		while (rd_kafka_produce(k->rkt, k->partition, RD_KAFKA_MSG_F_COPY,
-		    (void *)line, len, key, klen, NULL) == -1) {
-			err = rd_kafka_last_error();
-			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
-				wait_for_room(k);
-				continue;
-			}
-			produce_failed(k, line, len, key, klen, err);
-			return;
-		}
-		goto queued;
+		/* No headers: batch it (rd_kafka_produce_batch has none). */
+		rd_kafka_message_t *m = &k->batch[k->nbatch];
+		memset(m, 0, sizeof(*m));
+		m->payload = (void *)line;
+		m->len = len;
+		m->key = (void *)key;
+		m->key_len = klen;
+		k->keyoff[k->nbatch++] = off;
+		k->batch_bytes += len + klen;
+		/* Flush before the batch alone could overfill the queue. */
+		if (k->nbatch == KPROD_BATCH ||
+		    (long long)k->nbatch * 2 >= k->queue_max ||
+		    k->batch_bytes * 2 >= k->queue_max_bytes)
+			flush_batch(k);
+		return;
 	}
 	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
 	vu[n++].u.rkt = k->rkt;
@@ -332,9 +425,9 @@ produce(struct kprod *k, const char *line, size_t len)
 		produce_failed(k, line, len, key, klen, err);
 		return;
 	}
-queued:
 	k->nsent++;
 	k->bytes += len;
+	k->queued_bytes += len + klen;
 	rd_kafka_poll(k->rk, 0);
 }
 
@@ -401,6 +494,7 @@ bad:
 			break;
 		}
 	}
+	flush_batch(k);
 	jsonl_close(&r);
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -620,6 +714,20 @@ main(int argc, char **argv)
 		obuf_open(&k.failed, -1, 16);
 	obuf_open(&k.out, STDOUT_FILENO, 256 * 1024);
 
+	{
+		char v[32];
+		size_t vlen = sizeof(v);
+		long long kb = 1048576;
+		k.queue_max = 100000;
+		if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", v,
+		    &vlen) == RD_KAFKA_CONF_OK)
+			(void)num_parse(v, 1, INT32_MAX, &k.queue_max);
+		vlen = sizeof(v);
+		if (rd_kafka_conf_get(conf, "queue.buffering.max.kbytes", v,
+		    &vlen) == RD_KAFKA_CONF_OK)
+			(void)num_parse(v, 1, INT32_MAX, &kb);
+		k.queue_max_bytes = (unsigned long long)kb * 1024;
+	}
 	sig_install();
 	rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
 	rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -692,6 +800,6 @@ main(int argc, char **argv)
 	for (j = 0; j < k.nheaders; j++)
 		free((char *)k.hnames[j]);
 	json_path_free(k.keypath);
-	free(k.keybuf);
+	free(k.arena);
 	return status;
 }

@@ -96,6 +96,17 @@ is "kcons -e reads them and exits 0" "$rc" 0
 sort "$T/100k" >"$T/a"; sort "$T/100k.out" >"$T/b"
 same_file "kprod -> kcons round trip of 100k records is byte-identical" "$T/a" "$T/b"
 
+# --- a tiny local queue: kprod waits for room and keeps the order
+kmock_ctl topic order 1
+quote_lines 3000 100 >"$T/3k"
+kprod -b "$BROKERS" -t order -X queue.buffering.max.messages=7 "$T/3k"; rc=$?
+is "queue.buffering.max.messages=7: exit 0, all 3000 in input order" \
+    "$rc $(kcons -b "$BROKERS" -t order -e -q | md5sum)" "0 $(md5sum <"$T/3k")"
+kmock_ctl topic order-kb 1
+kprod -b "$BROKERS" -t order-kb -k .symbol -X queue.buffering.max.kbytes=1 "$T/3k"; rc=$?
+is "queue.buffering.max.kbytes=1: exit 0, all 3000 in input order" \
+    "$rc $(kcons -b "$BROKERS" -t order-kb -e -q | md5sum)" "0 $(md5sum <"$T/3k")"
+
 # --- faults injected through the mock cluster
 quote_lines 3000 100 >"$T/3k"
 for fault in "Produce 5 NOT_LEADER_FOR_PARTITION" "Produce 5 REQUEST_TIMED_OUT" \
