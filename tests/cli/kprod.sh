@@ -18,6 +18,15 @@ kcat -C -b "$BROKERS" -t kv -p 0 -e -q -f '%k\n' | tail -3 >"$T/got"
 printf 'USA\nGBR\nJPN\n' >"$T/want"
 same_file "-k .country.code takes a nested key; -p 0 keeps them in order" "$T/got" "$T/want"
 
+# --- compression: what kcat reads back is the same
+kmock_ctl topic zipped 1
+kprod -b "$BROKERS" -t zipped -z gzip -k .symbol "$T/in"; rc=$?
+is "-z gzip: exit 0 and kcat reads the same values" \
+    "$rc $(kcat -C -b "$BROKERS" -t zipped -e -q | md5sum)" "0 $(md5sum <"$T/in")"
+kprod -b "$BROKERS" -t zipped -z nosuchcodec </dev/null 2>"$T/err"; rc=$?
+is "-z with an unknown codec: exit 64 with librdkafka's text" \
+    "$rc $(grep -c 'Invalid value' "$T/err")" "64 1"
+
 # --- --report: one delivery report per message
 printf '{"symbol":"A"}\n{"symbol":"B"}\n{"nokey":1}\n' |
     kprod -b "$BROKERS" -t kv -k .symbol -p 1 --report >"$T/rep"; rc=$?
