@@ -73,11 +73,15 @@ is "a closed stdout (| head) ends kcons instead of hanging: exit 74" "${PIPESTAT
 kcons -b "$BROKERS" -t grp -G split -v >"$T/g1" 2>"$T/g1.err" & p1=$!
 kcons -b "$BROKERS" -t grp -G split -v >"$T/g2" 2>"$T/g2.err" & p2=$!
 PIDS+=("$p1" "$p2")
+# Settled: each member's latest assignment is non-empty and together
+# they hold all 6 partitions.
 both_assigned() {
-	[ "$(grep -h '^kcons: assigned:' "$T/g1.err" "$T/g2.err" | tail -2 |
-	    grep -o 'grp\[' | wc -l)" -eq 6 ] &&
-	    [ "$(grep -c '^kcons: assigned: grp' "$T/g1.err")" -ge 1 ] &&
-	    [ "$(grep -c '^kcons: assigned: grp' "$T/g2.err")" -ge 1 ]
+	local a b
+	a=$(grep -E '^kcons: (assigned|revoked):' "$T/g1.err" | tail -1 |
+	    grep '^kcons: assigned:' | grep -o 'grp\[' | wc -l)
+	b=$(grep -E '^kcons: (assigned|revoked):' "$T/g2.err" | tail -1 |
+	    grep '^kcons: assigned:' | grep -o 'grp\[' | wc -l)
+	[ "$a" -gt 0 ] && [ "$b" -gt 0 ] && [ $((a + b)) -eq 6 ]
 }
 wait_for 60 both_assigned
 quote_lines 6000 600 >"$T/g"
