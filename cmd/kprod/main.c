@@ -174,8 +174,10 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		return;
 	obuf_puts(&k->out, "{\"topic\":");
 	obuf_json_string(&k->out, k->topic, strlen(k->topic));
+	/* A failed message has no place in the log: -1 for both. */
 	obuf_printf(&k->out, ",\"partition\":%d,\"offset\":%lld,\"key\":",
-	    (int)m->partition, (long long)m->offset);
+	    m->err ? -1 : (int)m->partition, m->err ? -1LL :
+	    (long long)m->offset);
 	if (m->key != NULL)
 		obuf_json_string(&k->out, m->key, m->key_len);
 	else

@@ -170,13 +170,17 @@ is "brokers down 2 s (timeout 20 s): exit 0, every record exactly once" \
 # Brokers gone longer than the timeout: non-zero, exact count, nothing lost.
 kmock_ctl topic down-long 2
 kmock_ctl down all
-kprod -b "$BROKERS" -t down-long -X message.timeout.ms=2000 --failed "$T/failed" "$T/3k" 2>"$T/err"; rc=$?
+kprod -b "$BROKERS" -t down-long -X message.timeout.ms=2000 --failed "$T/failed" \
+    --report "$T/3k" >"$T/rep" 2>"$T/err"; rc=$?
 kmock_ctl up all
 is "brokers gone past message.timeout.ms: exit 69 (EX_UNAVAILABLE)" "$rc" 69
 grep_file "  ... with the exact count and the reason" \
     '^kprod: 3000 of 3000 messages not delivered \(Local: Message timed out: 3000\)$' "$T/err"
 sort "$T/failed" >"$T/got"
 same_file "  ... and every undelivered line in --failed" "$T/got" "$T/want"
+is "  ... and --report says so for each: partition and offset -1, the error named" \
+    "$(grep -c '^{"topic":"down-long","partition":-1,"offset":-1,"key":null,"error":"_MSG_TIMED_OUT"}$' "$T/rep") $(wc -l <"$T/rep")" \
+    "3000 3000"
 
 # Gone part-way through: what is not in Kafka is in --failed, nothing else.
 kmock_ctl topic down-mid 1
