@@ -21,9 +21,9 @@ PKGS	 = rdkafka
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -D_GNU_SOURCE
-LDLIBS	 = $(PKG_LIBS) -lpthread
+LDLIBS	 = $(PKG_LIBS) -ljq -lonig -lpthread
 
-TOOLS	 = kmock kprod kcons
+TOOLS	 = kmock kprod kcons quote-xform
 LIB_SRC	 = $(wildcard lib/*.c)
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libquotepipe.a

@@ -1,0 +1,51 @@
+# quote-xform: the default cleaning, custom programs, errors.
+. "$QP_ROOT/tests/lib.sh"
+F=$QP_ROOT/tests/fixtures
+
+quote-xform "$F/quotes.jsonl" >"$T/out"; rc=$?
+is "the default program exits 0" "$rc" 0
+same_file "  ... and gives exactly the cleaned records (fields, order, values)" \
+    "$T/out" "$F/quotes.clean.jsonl"
+quote-xform --print-default >"$T/clean.jq"; rc=$?
+quote-xform -f "$T/clean.jq" <"$F/quotes.jsonl" >"$T/out2"
+is "--print-default prints the program that runs by default" \
+    "$rc $(cmp -s "$T/out2" "$F/quotes.clean.jsonl" && echo same)" "0 same"
+
+printf '{"a":1,"b":[1,2,3]}\n{"a":2,"b":[]}\n' >"$T/in"
+is "a program with several outputs per record, and none" \
+    "$(quote-xform -e '.b[] | . * 10' "$T/in" | tr '\n' ' ')" "10 20 30 "
+is "--arg and --argjson" \
+    "$(quote-xform -e '{a, s: $s, j: $j}' --arg s hi --argjson j '{"x":[1]}' "$T/in" | tr '\n' ' ')" \
+    '{"a":1,"s":"hi","j":{"x":[1]}} {"a":2,"s":"hi","j":{"x":[1]}} '
+quote-xform -e '.' --argjson j 'NaN' "$T/in" >/dev/null 2>"$T/err"; rc=$?
+is "--argjson with invalid JSON: exit 64" "$rc $(grep -c 'not valid JSON' "$T/err")" "64 1"
+
+printf '{"a":1}\n{"a":"x"}\n{"a":3}\n' >"$T/rt"
+quote-xform -e '.a + 1' "$T/rt" >"$T/out" 2>"$T/err"; rc=$?
+is "a runtime error mid-stream: exit 65, the other records out" \
+    "$rc $(tr '\n' ' ' <"$T/out")" "65 2 4 "
+grep_file "  ... named by file and line with jq's message" \
+    "^quote-xform: $T/rt:2: jq: error: string \(\"x\"\) and number \(1\) cannot be added$" "$T/err"
+quote-xform --on-error=fail -e '.a + 1' "$T/rt" >"$T/out" 2>"$T/err"; rc=$?
+is "--on-error=fail stops at the first error" "$rc $(tr '\n' ' ' <"$T/out")" "65 2 "
+quote-xform --on-error=skip -e '.a + 1' "$T/rt" >"$T/out" 2>"$T/err"; rc=$?
+is "--on-error=skip: exit 0" "$rc $(tr '\n' ' ' <"$T/out")" "0 2 4 "
+
+mkfifo "$T/never"
+timeout 10 quote-xform -e '.a +' "$T/never" >"$T/out" 2>"$T/err"; rc=$?
+is "a compile error: exit 64 before any input is read, nothing out" \
+    "$rc $(wc -c <"$T/out")" "64 0"
+grep_file "  ... with jq's message" 'syntax error' "$T/err"
+
+printf '{"a":1}\n{"a":}\nNaN\n{"a":2}\n' | quote-xform -e .a >"$T/out" 2>"$T/err"; rc=$?
+is "bad lines: exit 65, good ones through" "$rc $(tr '\n' ' ' <"$T/out")" "65 1 2 "
+grep_file "  ... each named" '^quote-xform: <stdin>:3: invalid JSON at byte 1: unexpected character$' "$T/err"
+quote-xform -f "$T/no-such.jq" </dev/null 2>"$T/err"; rc=$?
+is "a missing program file: exit 66" "$rc" 66
+quote-xform -e . "$T/no-such-input" 2>"$T/err"; rc=$?
+is "a missing input file: exit 66" "$rc" 66
+is "halt_error stops with its status, like jq" \
+    "$(printf '{"a":1}\n{"a":2}\n' | quote-xform -e 'if .a == 2 then "bye\n" | halt_error(3) else . end' 2>/dev/null; echo "rc=$?")" \
+    '{"a":1}
+rc=3'
+done_testing
