@@ -5,7 +5,9 @@
  * handed out as pointers into it, so the common case copies nothing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +30,45 @@ jsonl_open(struct jsonl_reader *r, int fd, const char *name, size_t max_line)
 	return 0;
 }
 
+int
+jsonl_open_path(struct jsonl_reader *r, const char *path, size_t max_line)
+{
+	int fd, saved;
+
+	if (strcmp(path, "-") == 0)
+		return jsonl_open(r, STDIN_FILENO, "<stdin>", max_line);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (jsonl_open(r, fd, path, max_line) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	r->own_fd = 1;
+	return 0;
+}
+
 void
 jsonl_close(struct jsonl_reader *r)
 {
 	free(r->buf);
 	r->buf = NULL;
+	if (r->own_fd)
+		close(r->fd);
+	r->own_fd = 0;
+}
+
+void
+jsonl_describe(const struct jsonl_reader *r, enum jsonl_status st,
+    char *buf, size_t len)
+{
+	if (st == JSONL_INVALID)
+		snprintf(buf, len, "%s:%lu: invalid JSON at byte %zu: %s",
+		    r->name, r->lineno, r->jerr.offset + 1, r->jerr.what);
+	else
+		snprintf(buf, len, "%s:%lu: line longer than %zu bytes",
+		    r->name, r->lineno, r->max_line);
 }
 
 /* Make room to read more; returns -1 if out of memory. */
@@ -86,8 +122,22 @@ fill(struct jsonl_reader *r)
 	return n;
 }
 
+static enum jsonl_status next_line(struct jsonl_reader *, const char **,
+    size_t *);
+
 enum jsonl_status
 jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
+{
+	enum jsonl_status st = next_line(r, line, len);
+
+	if (st == JSONL_LINE && r->validate &&
+	    json_validate(*line, *len, &r->jerr) == -1)
+		return JSONL_INVALID;
+	return st;
+}
+
+static enum jsonl_status
+next_line(struct jsonl_reader *r, const char **line, size_t *len)
 {
 	char *nl;
 	size_t n;

@@ -11,11 +11,14 @@
 
 #include <stddef.h>
 
+#include "json.h"
+
 #define JSONL_DEFAULT_MAX_LINE	(1024 * 1024)
 
 enum jsonl_status {
 	JSONL_LINE,		/* a line is in line/len */
 	JSONL_TOO_LONG,		/* the line at lineno exceeded the limit */
+	JSONL_INVALID,		/* not one JSON value (validate set); jerr */
 	JSONL_EOF,
 	JSONL_ERROR,		/* read error; errno is set */
 	JSONL_INTERRUPTED	/* the wait hook asked to stop */
@@ -36,7 +39,10 @@ struct jsonl_reader {
 	unsigned long	 lineno;	/* of the line just returned */
 	jsonl_wait_fn	 wait;
 	void		*wait_arg;
+	int		 validate;	/* check each line is one JSON value */
+	struct json_error jerr;		/* why, after JSONL_INVALID */
 	/* private */
+	int		 own_fd;
 	char		*buf;
 	size_t		 cap, start, end, scan;
 	int		 eof, skipping;
@@ -50,6 +56,14 @@ int	jsonl_open(struct jsonl_reader *, int fd, const char *name,
 	    size_t max_line);
 
 /*
+ * Set up a reader on the file at path, "-" meaning stdin (named
+ * "<stdin>" in messages).  path is borrowed.  The reader owns the file
+ * it opened; jsonl_close() closes it.  Returns -1 with errno set.
+ */
+int	jsonl_open_path(struct jsonl_reader *, const char *path,
+	    size_t max_line);
+
+/*
  * Return the next line.  On JSONL_LINE, *line points into the reader's
  * buffer (valid until the next call) and *len excludes the terminator.
  */
@@ -57,6 +71,13 @@ enum jsonl_status jsonl_next(struct jsonl_reader *, const char **line,
 	    size_t *len);
 
 void	jsonl_close(struct jsonl_reader *);
+
+/*
+ * Say what is wrong with the line just returned with JSONL_TOO_LONG or
+ * JSONL_INVALID, as "NAME:LINE: why", in buf.
+ */
+void	jsonl_describe(const struct jsonl_reader *, enum jsonl_status,
+	    char *buf, size_t len);
 
 /* What to do about a bad line: DESIGN.md's --on-error policy. */
 enum jsonl_policy {

@@ -56,8 +56,7 @@ struct kcons {
 
 	struct kcons_part	*parts;
 	size_t			 nparts, neof;
-	int			 assigned;	/* an assignment happened */
-	atomic_int		 joined;	/* ditto, for the ack thread */
+	atomic_int		 joined;	/* an assignment happened */
 	atomic_int		 stopping;	/* the consume loop has ended */
 
 	unsigned long		 nmsgs;
@@ -148,7 +147,6 @@ parts_set(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
 		c->parts[i].partition = l->elems[i].partition;
 	}
 	c->nparts = c->parts != NULL ? (size_t)l->cnt : 0;
-	c->assigned = 1;
 	atomic_store(&c->joined, 1);
 }
 
@@ -539,7 +537,7 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 		}
 		log_debug("%s[%d] at end, offset %lld", topic,
 		    (int)m->partition, (long long)m->offset);
-		return c->exit_eof && c->assigned && c->nparts > 0 &&
+		return c->exit_eof && atomic_load(&c->joined) && c->nparts > 0 &&
 		    c->neof == c->nparts;
 	}
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -554,8 +552,9 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 		}
 		return 0;
 	}
-	p = part_find(c, topic, m->partition);
-	if (p != NULL && p->at_eof) {
+	/* Only -e tracks ends; a new message moves its partition off it. */
+	if (c->neof > 0 && (p = part_find(c, topic, m->partition)) != NULL &&
+	    p->at_eof) {
 		p->at_eof = 0;
 		c->neof--;
 	}

@@ -145,11 +145,32 @@ note_reason(struct kprod *k, rd_kafka_resp_err_t err)
 }
 
 /*
+ * One --report line.  A failed message has no place in the log, so its
+ * partition and offset are -1 and the error is named.
+ */
+static void
+report(struct kprod *k, int32_t partition, int64_t offset, const void *key,
+    size_t klen, rd_kafka_resp_err_t err)
+{
+	obuf_puts(&k->out, "{\"topic\":");
+	obuf_json_string(&k->out, k->topic, strlen(k->topic));
+	obuf_printf(&k->out, ",\"partition\":%d,\"offset\":%lld,\"key\":",
+	    err ? -1 : (int)partition, err ? -1LL : (long long)offset);
+	if (key != NULL)
+		obuf_json_string(&k->out, key, klen);
+	else
+		obuf_puts(&k->out, "null");
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		obuf_printf(&k->out, ",\"error\":\"%s\"", rd_kafka_err2name(err));
+	obuf_puts(&k->out, "}\n");
+}
+
+/*
  * Delivery reports, served on the main thread by rd_kafka_poll() after
- * every message, as kcat does: the message is then freed by the thread
- * that allocated it, which measured faster than leaving it to
+ * every message, as kcat does, so the message is freed by the thread
+ * that allocated it.  That measured faster than leaving it to
  * librdkafka's threads (delivery.report.only.error) or to a report
- * thread: cross-thread frees contend for the allocator's lock.
+ * thread, probably because cross-thread frees contend in the allocator.
  */
 static void
 dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -170,25 +191,8 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		}
 	} else
 		k->ndelivered++;
-	if (!k->report)
-		return;
-	obuf_puts(&k->out, "{\"topic\":");
-	obuf_json_string(&k->out, k->topic, strlen(k->topic));
-	/* A failed message has no place in the log: -1 for both. */
-	obuf_printf(&k->out, ",\"partition\":%d,\"offset\":%lld,\"key\":",
-	    m->err ? -1 : (int)m->partition, m->err ? -1LL :
-	    (long long)m->offset);
-	if (m->key != NULL)
-		obuf_json_string(&k->out, m->key, m->key_len);
-	else
-		obuf_puts(&k->out, "null");
-	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		obuf_puts(&k->out, ",\"error\":");
-		obuf_puts(&k->out, "\"");
-		obuf_puts(&k->out, rd_kafka_err2name(m->err));
-		obuf_puts(&k->out, "\"");
-	}
-	obuf_puts(&k->out, "}\n");
+	if (k->report)
+		report(k, m->partition, m->offset, m->key, m->key_len, m->err);
 }
 
 static void
@@ -288,17 +292,8 @@ produce_failed(struct kprod *k, const char *line, size_t len,
 		obuf_write(&k->failed, line, len);
 		obuf_putc(&k->failed, '\n');
 	}
-	if (k->report) {
-		obuf_puts(&k->out, "{\"topic\":");
-		obuf_json_string(&k->out, k->topic, strlen(k->topic));
-		obuf_puts(&k->out, ",\"partition\":-1,\"offset\":-1,\"key\":");
-		if (key != NULL)
-			obuf_json_string(&k->out, key, klen);
-		else
-			obuf_puts(&k->out, "null");
-		obuf_printf(&k->out, ",\"error\":\"%s\"}\n",
-		    rd_kafka_err2name(err));
-	}
+	if (k->report)
+		report(k, -1, -1, key, klen, err);
 }
 
 /* The local queue is full: serve reports until there is room. */
@@ -441,65 +436,49 @@ static int
 produce_input(struct kprod *k, const char *path)
 {
 	struct jsonl_reader r;
-	struct json_error je;
 	enum jsonl_status st;
-	const char *line, *name = path;
+	const char *line;
+	char why[512];
 	size_t len;
-	int fd, rc = 0;
+	int rc = 0;
 
-	if (strcmp(path, "-") == 0) {
-		fd = STDIN_FILENO;
-		name = "<stdin>";
-	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (jsonl_open_path(&r, path, k->max_line) == -1) {
 		log_err("%s: %s", path, strerror(errno));
-		k->input_err = EX_NOINPUT;
-		return 0;
-	}
-	if (jsonl_open(&r, fd, name, k->max_line) == -1) {
-		log_err("out of memory");
-		k->input_err = EX_OSERR;
-		return -1;
+		k->input_err = errno == ENOMEM ? EX_OSERR : EX_NOINPUT;
+		return errno == ENOMEM ? -1 : 0;
 	}
 	r.wait = kprod_wait;
 	r.wait_arg = k;
+	r.validate = !k->raw;
 	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
 		if (st == JSONL_INTERRUPTED) {
 			rc = -1;
 			break;
 		}
 		if (st == JSONL_ERROR) {
-			log_err("%s: %s", name, strerror(errno));
+			log_err("%s: %s", r.name, strerror(errno));
 			k->input_err = EX_IOERR;
 			break;
 		}
 		k->nread++;
-		if (st == JSONL_TOO_LONG) {
-			log_err("%s:%lu: line longer than %zu bytes", name,
-			    r.lineno, k->max_line);
-			goto bad;
-		}
-		if (!k->raw && json_validate(line, len, &je) == -1) {
-			log_err("%s:%lu: invalid JSON at byte %zu: %s", name,
-			    r.lineno, je.offset + 1, je.what);
-			goto bad;
+		if (st != JSONL_LINE) {
+			jsonl_describe(&r, st, why, sizeof(why));
+			log_err("%s", why);
+			k->nbad++;
+			if (k->on_error == JSONL_ON_ERROR_FAIL) {
+				rc = -1;
+				break;
+			}
+			continue;
 		}
 		produce(k, line, len);
 		if (k->fatal || sig_caught()) {
 			rc = -1;
 			break;
 		}
-		continue;
-bad:
-		k->nbad++;
-		if (k->on_error == JSONL_ON_ERROR_FAIL) {
-			rc = -1;
-			break;
-		}
 	}
 	flush_batch(k);
 	jsonl_close(&r);
-	if (fd != STDIN_FILENO)
-		close(fd);
 	return rc;
 }
 

@@ -9,7 +9,6 @@
  * applies; the other records are unaffected.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -208,49 +207,38 @@ static int
 xform_input(struct xform *x, const char *path)
 {
 	struct jsonl_reader r;
-	struct json_error je;
 	enum jsonl_status st;
-	const char *line, *name = path;
+	const char *line;
+	char why[512];
 	size_t len;
-	int fd, rc = 0, bad;
+	int rc = 0, bad;
 
-	if (strcmp(path, "-") == 0) {
-		fd = STDIN_FILENO;
-		name = "<stdin>";
-	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (jsonl_open_path(&r, path, x->max_line) == -1) {
 		log_err("%s: %s", path, strerror(errno));
-		x->input_err = EX_NOINPUT;
-		return 0;
-	}
-	if (jsonl_open(&r, fd, name, x->max_line) == -1) {
-		log_err("out of memory");
-		x->input_err = EX_OSERR;
-		return -1;
+		x->input_err = errno == ENOMEM ? EX_OSERR : EX_NOINPUT;
+		return errno == ENOMEM ? -1 : 0;
 	}
 	r.wait = xform_wait;
 	r.wait_arg = x;
+	r.validate = 1;
 	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
 		if (st == JSONL_INTERRUPTED) {
 			rc = -1;
 			break;
 		}
 		if (st == JSONL_ERROR) {
-			log_err("%s: %s", name, strerror(errno));
+			log_err("%s: %s", r.name, strerror(errno));
 			x->input_err = EX_IOERR;
 			break;
 		}
 		x->nread++;
 		bad = 0;
-		if (st == JSONL_TOO_LONG) {
-			log_err("%s:%lu: line longer than %zu bytes", name,
-			    r.lineno, x->max_line);
-			bad = 1;
-		} else if (json_validate(line, len, &je) == -1) {
-			log_err("%s:%lu: invalid JSON at byte %zu: %s", name,
-			    r.lineno, je.offset + 1, je.what);
+		if (st != JSONL_LINE) {
+			jsonl_describe(&r, st, why, sizeof(why));
+			log_err("%s", why);
 			bad = 1;
 		} else if (len > INT_MAX ||
-		    run_one(x, name, r.lineno, line, len) == -1)
+		    run_one(x, r.name, r.lineno, line, len) == -1)
 			bad = 1;
 		if (x->halted || obuf_error(&x->out)) {
 			rc = -1;
@@ -265,8 +253,6 @@ xform_input(struct xform *x, const char *path)
 		}
 	}
 	jsonl_close(&r);
-	if (fd != STDIN_FILENO)
-		close(fd);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
 /* jsonl_test.c - the JSON-lines reader: limits, CRLF, last line, sizes. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,6 +71,41 @@ main(void)
 	    "an unterminated long last line is reported: %s", out);
 	free(big);
 
+	{
+		/* By path, validating: bad lines are described, good kept. */
+		char path[] = "/tmp/jsonl_test.XXXXXX", why[256], got[512];
+		struct jsonl_reader r;
+		enum jsonl_status st;
+		const char *line;
+		size_t n, o = 0;
+		int fd = mkstemp(path);
+
+		(void)!write(fd, "{\"a\":1}\nNaN\n123456789\n[]", 24);
+		close(fd);
+		TAP_OK(jsonl_open_path(&r, "/nonexistent/x", 8) == -1 &&
+		    errno == ENOENT, "open_path: a missing file is ENOENT");
+		jsonl_open_path(&r, path, 8);
+		r.validate = 1;
+		got[0] = '\0';
+		while ((st = jsonl_next(&r, &line, &n)) != JSONL_EOF) {
+			if (st == JSONL_LINE)
+				o += (size_t)snprintf(got + o, sizeof(got) - o,
+				    "[%.*s]", (int)n, line);
+			else {
+				jsonl_describe(&r, st, why, sizeof(why));
+				o += (size_t)snprintf(got + o, sizeof(got) - o,
+				    "<%s>", why + strlen(path));
+			}
+		}
+		jsonl_close(&r);
+		unlink(path);
+		TAP_OK(strcmp(got, "[{\"a\":1}]<:2: invalid JSON at byte 1: "
+		    "unexpected character><:3: line longer than 8 bytes>[[]]") == 0,
+		    "validate + describe: %s", got);
+		TAP_OK(jsonl_open_path(&r, "-", 8) == 0 &&
+		    strcmp(r.name, "<stdin>") == 0, "\"-\" is stdin, named <stdin>");
+		jsonl_close(&r);
+	}
 	TAP_OK(jsonl_parse_size("1048576", &sz) == 0 && sz == 1048576 &&
 	    jsonl_parse_size("10M", &sz) == 0 && sz == 10485760 &&
 	    jsonl_parse_size("64k", &sz) == 0 && sz == 65536,
