@@ -10,6 +10,7 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/quotepipe
 DESTDIR	?=
 BUILD	?= build
 
@@ -17,13 +18,21 @@ CC	?= cc
 OPT	?= -O2
 CFLAGS	?= $(OPT) -g
 WARN	 = -Wall -Wextra
-PKGS	 = rdkafka
+PKGS	 = rdkafka libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -D_GNU_SOURCE
-LDLIBS	 = $(PKG_LIBS) -ljq -lonig -lpthread
+KAFKA_LIBS := $(shell pkg-config --libs rdkafka 2>/dev/null) -lpthread
+CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
+JQ_LIBS	 = -ljq -lonig
+LDLIBS	 = $(KAFKA_LIBS) $(CURL_LIBS) $(JQ_LIBS)
 
-TOOLS	 = kmock kprod kcons quote-xform
+# Each tool links only the libraries it uses.
+TOOLS	 = cnn-fetch kmock kprod kcons quote-xform
+LIBS_cnn-fetch	 = $(CURL_LIBS)
+LIBS_kmock	 = $(KAFKA_LIBS)
+LIBS_kprod	 = $(KAFKA_LIBS)
+LIBS_kcons	 = $(KAFKA_LIBS)
+LIBS_quote-xform = $(JQ_LIBS)
 LIB_SRC	 = $(wildcard lib/*.c)
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libquotepipe.a
@@ -37,7 +46,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 .PHONY: all check test deps demo bench install clean unit
 all: $(BINS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h)
+$(BUILD)/%.o: %.c $(wildcard lib/*.h cmd/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -49,9 +58,16 @@ $(LIB_A): $(LIB_OBJ)
 define tool_rule
 $(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1)/*.c)) $(LIB_A)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB_A) $$(LDLIBS)
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB_A) $$(LIBS_$(1))
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# quote-xform's default program ships as a file and is built in.
+$(BUILD)/gen/clean_jq.h: cmd/quote-xform/clean.jq
+	@mkdir -p $(@D)
+	sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $< >$@
+$(BUILD)/cmd/quote-xform/main.o: $(BUILD)/gen/clean_jq.h
+$(BUILD)/cmd/quote-xform/main.o: ALL_CFLAGS += -I$(BUILD)/gen
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 	@mkdir -p $(@D)
@@ -62,10 +78,12 @@ unit: $(UNIT_BINS)
 deps:
 	@tests/deps.sh
 
-# The test build: everything under ASan+UBSan, then the runner.
+# The test build: everything under ASan+UBSan, then the runner.  The
+# plain build is for the valgrind tests (valgrind cannot run ASan code).
 check: deps
 	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" all unit
-	tests/run build/asan
+	$(MAKE) BUILD=build all
+	QP_PLAIN_BIN=$(CURDIR)/build/bin tests/run build/asan
 
 test: check
 
@@ -76,9 +94,11 @@ bench: deps all
 	bench/kafka.sh $(BUILD)/bin
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(DATADIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 cmd/quote-xform/clean.jq $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build

@@ -778,3 +778,85 @@ json_quote(char *dst, const char *src, size_t len)
 	*d++ = '"';
 	return (size_t)(d - dst);
 }
+
+enum json_kind
+json_kind_of(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+
+	if (!tables_ready)
+		json_tables_init();
+	p = skip_ws(p, p + len);
+	if (p == (const unsigned char *)buf + len)
+		return JSON_MISSING;
+	switch (*p) {
+	case '{':	return JSON_OBJECT;
+	case '[':	return JSON_ARRAY;
+	case '"':	return JSON_STRING;
+	case 't':	return JSON_TRUE;
+	case 'f':	return JSON_FALSE;
+	case 'n':	return JSON_NULL;
+	default:	return JSON_NUMBER;
+	}
+}
+
+int
+json_array_begin(struct json_iter *it, const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+
+	if (json_kind_of(buf, len) != JSON_ARRAY)
+		return -1;
+	p = skip_ws(p, p + len);
+	it->buf = buf;
+	it->len = len;
+	it->pos = (size_t)((const char *)p - buf) + 1;	/* past '[' */
+	return 0;
+}
+
+int
+json_array_next(struct json_iter *it, const char **val, size_t *vlen)
+{
+	const unsigned char *b = (const unsigned char *)it->buf;
+	const unsigned char *end = b + it->len, *p, *v;
+
+	p = skip_ws(b + it->pos, end);
+	if (p < end && *p == ',')
+		p = skip_ws(p + 1, end);
+	if (p >= end || *p == ']') {
+		it->pos = it->len;
+		return 0;
+	}
+	v = p;
+	p = skip_value(p, end);
+	*val = (const char *)v;
+	*vlen = (size_t)(p - v);
+	it->pos = (size_t)(p - b);
+	return 1;
+}
+
+size_t
+json_compact(const char *src, size_t len, char *dst)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	const unsigned char *end = p + len, *s;
+	char *d = dst;
+
+	if (!tables_ready)
+		json_tables_init();
+	while (p < end) {
+		if (ws_class[*p]) {
+			p++;
+			continue;
+		}
+		if (*p == '"') {
+			s = skip_string(p, end);
+			memcpy(d, p, (size_t)(s - p));
+			d += s - p;
+			p = s;
+			continue;
+		}
+		*d++ = (char)*p++;
+	}
+	return (size_t)(d - dst);
+}

@@ -75,6 +75,33 @@ int	json_is_line(const char *buf, size_t len);
  * which must hold JSON_QUOTE_MAX(len) bytes.  Bytes that are not UTF-8
  * become \ufffd.  Returns the number of bytes written.
  */
+/*
+ * The kind of the value that starts at buf (after any whitespace) in a
+ * text that json_validate() accepted; JSON_MISSING if there is none.
+ */
+enum json_kind json_kind_of(const char *buf, size_t len);
+
+/*
+ * Walk the elements of a validated JSON array.  json_array_begin()
+ * returns 0 if the text is an array, -1 otherwise; each
+ * json_array_next() then returns 1 with the next element's raw bytes at
+ * *val (borrowed from buf), or 0 after the last.
+ */
+struct json_iter {
+	const char	*buf;
+	size_t		 len, pos;
+};
+int	json_array_begin(struct json_iter *, const char *buf, size_t len);
+int	json_array_next(struct json_iter *, const char **val, size_t *vlen);
+
+/*
+ * Copy the validated JSON text src[0..len) to dst without its
+ * insignificant whitespace, so that it fits on one line; every token,
+ * numbers and string escapes included, is kept byte for byte.  dst
+ * holds at least len bytes.  Returns the length written.
+ */
+size_t	json_compact(const char *src, size_t len, char *dst);
+
 #define JSON_QUOTE_MAX(len)	((len) * 6 + 2)
 size_t	json_quote(char *dst, const char *src, size_t len);
 #endif

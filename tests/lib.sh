@@ -81,6 +81,18 @@ wait_for() {
 	return 1
 }
 
+# cnnserver_start NAME LOG DATA [--tls CERT KEY]: the stand-in for CNN's
+# endpoint (tests/cli/cnnserver.py), logging requests to LOG and serving
+# the quotes in DATA; its port is in $T/NAME.port.
+cnnserver_start() {
+	local name=$1 log=$2 data=$3; shift 3
+	/usr/bin/python3 "$QP_ROOT/tests/cli/cnnserver.py" --port-file "$T/$name.port" \
+	    --log "$log" --data "$data" "$@" >/dev/null 2>>"$T/server.err" &
+	PIDS+=("$!")
+	wait_for 10 test -s "$T/$name.port" ||
+	    { echo "# the CNN stand-in did not start"; cat "$T/server.err"; exit 1; }
+}
+
 # A quote-shaped record (invented values) numbered $1.
 quote_lines() {	# quote_lines COUNT [SYMBOLS]
 	awk -v n="$1" -v s="${2:-50}" 'BEGIN {

@@ -39,20 +39,8 @@ enum {
  * fields keep their order.
  */
 static const char default_program[] =
-    "# quotepipe's default cleaning: the original project's pandas steps.\n"
-    "del(.sort_order_index, .event_timestamp, .next_status,\n"
-    "    .next_status_change, .status, .refresh_interval_in_seconds)\n"
-    "| .country as $c\n"
-    "| del(.country)\n"
-    "# 2023-05-12T21:16:26[.ffffff][+00:00|Z] -> 2023-05-12 21:16:26\n"
-    "# (slices, not sub(): libjq 1.6's regex path is 6x slower)\n"
-    "| if (.last_updated | type) == \"string\"\n"
-    "     and (.last_updated | length) >= 19\n"
-    "     and .last_updated[10:11] == \"T\" then\n"
-    "    .last_updated |= .[0:10] + \" \" + .[11:19]\n"
-    "  else . end\n"
-    "| . + {country_name: $c.name, country_code: $c.code,\n"
-    "       country_region: $c.region}\n";
+#include "clean_jq.h"	/* cmd/quote-xform/clean.jq, made a C string */
+    ;
 
 struct xform {
 	jq_state		*jq;

@@ -35,7 +35,8 @@ suite(const char *dir)
 {
 	char path[4096], *buf;
 	struct dirent *de;
-	size_t len, y = 0, n = 0, i = 0, ybad = 0, nbad = 0;
+	size_t len, y = 0, n = 0, i = 0, ybad = 0, nbad = 0, cbad = 0, clen;
+	char *c1, *c2;
 	DIR *d;
 	int rc;
 
@@ -57,6 +58,19 @@ suite(const char *dir)
 				ybad++;
 				printf("# rejected %s\n", de->d_name);
 			}
+			/* Compacting keeps it valid, on one line, stable. */
+			c1 = malloc(len + 1);
+			c2 = malloc(len + 1);
+			clen = json_compact(buf, len, c1);
+			if (json_validate(c1, clen, NULL) != 0 ||
+			    !json_is_line(c1, clen) ||
+			    json_compact(c1, clen, c2) != clen ||
+			    memcmp(c1, c2, clen) != 0) {
+				cbad++;
+				printf("# compact broke %s\n", de->d_name);
+			}
+			free(c1);
+			free(c2);
 			break;
 		case 'n':
 			n++;
@@ -76,6 +90,8 @@ suite(const char *dir)
 	TAP_OK(n > 0 && nbad == 0, "JSONTestSuite: all %zu n_ cases rejected",
 	    n);
 	TAP_OK(i > 0, "JSONTestSuite: %zu i_ cases survived", i);
+	TAP_OK(y > 0 && cbad == 0, "JSONTestSuite: json_compact keeps all "
+	    "%zu y_ cases valid, on one line, and is idempotent", y);
 }
 
 static int
@@ -209,6 +225,38 @@ main(int argc, char **argv)
 	out[n] = '\0';
 	TAP_OK(strcmp(out, "\"a\\\"\\n\\u0001\\ufffd\xc3\xa9\"") == 0,
 	    "quote: escapes, control, invalid UTF-8 -> \\ufffd (%s)", out);
+	{
+		const char *pretty = "[\n  {\"a\" : 1e300, \"s\": \" x \\\" ]\"},"
+		    "\r\n\t-0.50 , \"t\" ,[ ] ,true\n]\n";
+		const char *want[] = { "{\"a\" : 1e300, \"s\": \" x \\\" ]\"}",
+		    "-0.50", "\"t\"", "[ ]", "true" };
+		struct json_iter it;
+		const char *v;
+		size_t vlen, k = 0, bad = 0;
+
+		json_array_begin(&it, pretty, strlen(pretty));
+		while (json_array_next(&it, &v, &vlen)) {
+			if (k >= 5 || vlen != strlen(want[k]) ||
+			    memcmp(v, want[k], vlen) != 0)
+				bad++;
+			k++;
+		}
+		TAP_OK(k == 5 && bad == 0, "json_array_next: each element's "
+		    "bytes, scalars and nested arrays included");
+		TAP_OK(json_array_begin(&it, " []", 3) == 0 &&
+		    !json_array_next(&it, &v, &vlen) &&
+		    json_array_begin(&it, "{}", 2) == -1,
+		    "json_array_begin: empty arrays, non-arrays");
+		TAP_OK(json_kind_of(" {}", 3) == JSON_OBJECT &&
+		    json_kind_of("\"\"", 2) == JSON_STRING &&
+		    json_kind_of("-1", 2) == JSON_NUMBER &&
+		    json_kind_of(" ", 1) == JSON_MISSING, "json_kind_of");
+		n = json_compact(pretty, strlen(pretty), out);
+		out[n] = '\0';
+		TAP_OK(strcmp(out, "[{\"a\":1e300,\"s\":\" x \\\" ]\"},-0.50,"
+		    "\"t\",[],true]") == 0, "json_compact: whitespace out, "
+		    "tokens kept byte for byte (%s)", out);
+	}
 	TAP_OK(json_is_line("{\"a\":1}", 7) && !json_is_line("{\"a\":\n1}", 8) &&
 	    !json_is_line("hello", 5), "json_is_line");
 	return TAP_DONE();

@@ -1,0 +1,126 @@
+/*
+ * seen.c - open addressing with linear probing; the table doubles at
+ * half full.  Entries are never removed: the set of symbols is small
+ * and stable.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seen.h"
+
+struct entry {
+	char	*key, *stamp;
+	size_t	 klen, slen;
+	uint64_t hash;
+};
+
+struct seen {
+	struct entry	*tab;
+	size_t		 cap, n;	/* cap is a power of two */
+};
+
+static uint64_t
+fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
+
+struct seen *
+seen_new(void)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->cap = 64;
+	if ((s->tab = calloc(s->cap, sizeof(*s->tab))) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+seen_free(struct seen *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->cap; i++) {
+		free(s->tab[i].key);
+		free(s->tab[i].stamp);
+	}
+	free(s->tab);
+	free(s);
+}
+
+static struct entry *
+slot(struct entry *tab, size_t cap, uint64_t h, const char *key,
+    size_t klen)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (tab[i].key != NULL && (tab[i].hash != h ||
+	    tab[i].klen != klen || memcmp(tab[i].key, key, klen) != 0))
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static int
+grow(struct seen *s)
+{
+	struct entry *nt, *e;
+	size_t i, ncap = s->cap * 2;
+
+	if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
+		return -1;
+	for (i = 0; i < s->cap; i++)
+		if (s->tab[i].key != NULL) {
+			e = slot(nt, ncap, s->tab[i].hash, s->tab[i].key,
+			    s->tab[i].klen);
+			*e = s->tab[i];
+		}
+	free(s->tab);
+	s->tab = nt;
+	s->cap = ncap;
+	return 0;
+}
+
+int
+seen_update(struct seen *s, const char *key, size_t klen,
+    const char *stamp, size_t slen)
+{
+	uint64_t h = fnv1a(key, klen);
+	struct entry *e;
+	char *ns;
+
+	if (s->n + 1 > s->cap / 2 && grow(s) == -1)
+		return 1;
+	e = slot(s->tab, s->cap, h, key, klen);
+	if (e->key != NULL && e->slen == slen &&
+	    memcmp(e->stamp, stamp, slen) == 0)
+		return 0;
+	if ((ns = malloc(slen ? slen : 1)) == NULL)
+		return 1;
+	memcpy(ns, stamp, slen);
+	if (e->key == NULL) {
+		if ((e->key = malloc(klen ? klen : 1)) == NULL) {
+			free(ns);
+			return 1;
+		}
+		memcpy(e->key, key, klen);
+		e->klen = klen;
+		e->hash = h;
+		s->n++;
+	}
+	free(e->stamp);
+	e->stamp = ns;
+	e->slen = slen;
+	return 1;
+}

@@ -1,0 +1,26 @@
+/*
+ * seen.h - the last version seen of each quote, for --every.
+ *
+ * A hash table from a key (the quote's symbol) to a stamp (its
+ * last_updated), both raw bytes, copied in.
+ */
+#ifndef CNN_FETCH_SEEN_H
+#define CNN_FETCH_SEEN_H
+
+#include <stddef.h>
+
+struct seen;
+
+/* Returns NULL if out of memory.  Free with seen_free(). */
+struct seen *seen_new(void);
+void	seen_free(struct seen *);
+
+/*
+ * Record stamp for key.  Returns 1 if the key is new or its stamp
+ * differs from the one recorded (or memory ran out: when in doubt, the
+ * quote counts as changed), 0 if it is unchanged.
+ */
+int	seen_update(struct seen *, const char *key, size_t klen,
+	    const char *stamp, size_t slen);
+
+#endif

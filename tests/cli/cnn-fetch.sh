@@ -1,0 +1,196 @@
+# cnn-fetch against a stand-in for CNN's endpoint on 127.0.0.1
+# (tests/cli/cnnserver.py) that plays every case: success, encodings,
+# errors, retries, stalls, bad bodies, conditional polling, TLS.
+. "$QP_ROOT/tests/lib.sh"
+F=$QP_ROOT/tests/fixtures
+EXPECT=$F/quotes.jsonl			# the quotes, one compact object a line
+REQ=$T/requests.jsonl			# what the server saw
+
+cnnserver_start http "$REQ" "$EXPECT"
+PORT=$(cat "$T/http.port")
+URL=http://127.0.0.1:$PORT
+D=/markets/world/regions/Americas,Asia-Pacific,Europe/2023-05-12
+
+# cf CASE [options]: one fetch of the case; sets rc, output in $T/out, $T/err.
+cf() {
+	local c=$1; shift
+	: >"$REQ"
+	cnn-fetch --base-url "$URL/$c" --date 2023-05-12 --retry-delay 0.1 \
+	    --timeout 1 "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+# req N FIELD: a field of the Nth request the server saw (jq syntax).
+req() { sed -n "$1p" "$REQ" | jq -r "$2"; }
+nreq() { wc -l <"$REQ" | tr -d ' '; }
+# term PID: SIGTERM it; sets rc and took (seconds until it exited).
+term() {
+	local start; start=$(date +%s.%N)
+	kill -TERM "$1"; wait "$1"; rc=$?
+	took=$(echo "$(date +%s.%N) - $start" | bc)
+}
+
+cf ok
+is "200: exit 0" "$rc" 0
+same_file "  ... one quote object per line, unmodified, in order" "$T/out" "$EXPECT"
+is "  ... GET of BASE/markets/world/regions/REGIONS/DATE" "$(req 1 .path)" "/ok$D"
+is "  ... with a browser's headers" \
+    "$(req 1 '[.headers.origin, .headers.referer, .headers.accept, (.headers["user-agent"] | test("Chrome/"))] | join(" ")')" \
+    "https://edition.cnn.com https://edition.cnn.com/ */* true"
+
+: >"$REQ"
+cnn-fetch --base-url "$URL/ok/" >/dev/null 2>&1
+is "the date defaults to today in UTC" "$(req 1 .date)" "$(date -u +%F)"
+cf ok --regions Europe,Asia-Pacific -H 'X-Trace: 42' -H 'User-Agent: qp-test' -H 'Origin:'
+is "--regions, -H adds, replaces and removes headers" \
+    "$(req 1 '[.regions, .headers["x-trace"], .headers["user-agent"], (.headers.origin // "none")] | join(" ")')" \
+    "Europe,Asia-Pacific 42 qp-test none"
+
+cf gzip
+is "gzip: exit 0, gzip offered" "$rc $(req 1 '.headers["accept-encoding"] | test("gzip")')" "0 true"
+same_file "  ... the quotes decoded" "$T/out" "$EXPECT"
+cf deflate
+is "deflate: exit 0, the quotes decoded" "$rc $(cmp -s "$T/out" "$EXPECT" && echo same)" "0 same"
+cf redirect
+is "a redirect is followed" "$rc $(nreq) $(cmp -s "$T/out" "$EXPECT" && echo same)" "0 2 same"
+
+cf notfound
+is "404: exit 76 (EX_PROTOCOL), no output, not retried" "$rc $(wc -c <"$T/out") $(nreq)" "76 0 1"
+grep_file "  ... the message names the URL and the status" \
+    "^cnn-fetch: $URL/notfound$D: HTTP 404 Not Found$" "$T/err"
+
+cf ratelimit
+is "429 + Retry-After, then 200: exit 0 after 2 requests" "$rc $(nreq)" "0 2"
+same_file "  ... all the quotes, once" "$T/out" "$EXPECT"
+gap=$(jq -s '.[1].t - .[0].t' "$REQ")
+is "  ... the retry waited Retry-After's 1 s, not --retry-delay's 0.1 s (waited $gap s)" \
+    "$(echo "$gap >= 1.0 && $gap < 2.5" | bc)" 1
+grep_file "  ... and said why on stderr" "HTTP 429 Too Many Requests; retry 1 of 3 in 1.0 s" "$T/err"
+
+cf flaky
+is "503 twice, then 200: exit 0 after 3 requests" "$rc $(nreq)" "0 3"
+same_file "  ... all the quotes, once" "$T/out" "$EXPECT"
+gaps=$(jq -rs '"\(.[1].t - .[0].t) \(.[2].t - .[1].t)"' "$REQ")
+is "  ... backing off: the 1st wait within 0.05-0.1 s, the 2nd within 0.1-0.2 s (+slack) ($gaps)" \
+    "$(echo "$gaps" | awk '{ print ($1 >= 0.05 && $1 < 0.5 && $2 >= 0.1 && $2 < 0.6) }')" 1
+
+cf down
+is "503 always: exit 75 (EX_TEMPFAIL) after 1 + 3 retries, no output" \
+    "$rc $(nreq) $(wc -c <"$T/out")" "75 4 0"
+grep_file "  ... the message names the URL, the status, the attempts" \
+    "^cnn-fetch: $URL/down$D: HTTP 503 Service Unavailable \(gave up after 4 attempts\)$" "$T/err"
+cf down --retries 0
+is "--retries 0: one request" "$rc $(nreq)" "75 1"
+
+start=$(date +%s.%N)
+cf stall --timeout 0.5 --retries 1
+took=$(echo "$(date +%s.%N) - $start" | bc)
+is "a stall past --timeout: exit 75 after 2 attempts, no output" "$rc $(nreq) $(wc -c <"$T/out")" "75 2 0"
+is "  ... each attempt cut at the timeout (took $took s, the server stalls 3 s)" \
+    "$(echo "$took < 2.5" | bc)" 1
+grep_file "  ... and says it timed out" "^cnn-fetch: $URL/stall$D: .*[Tt]imed? ?out.*\(gave up after 2 attempts\)$" "$T/err"
+cf stallonce --timeout 0.5
+is "one stall, then an answer: exit 0, all the quotes" \
+    "$rc $(nreq) $(cmp -s "$T/out" "$EXPECT" && echo same)" "0 2 same"
+
+cf truncated --retries 1
+is "a body cut short of Content-Length: retried, then exit 75, no output" \
+    "$rc $(nreq) $(wc -c <"$T/out")" "75 2 0"
+grep_file "  ... named a truncated body" "^cnn-fetch: $URL/truncated$D: truncated body: .*\(gave up after 2 attempts\)$" "$T/err"
+cf cutjson
+is "a body whose JSON stops halfway: exit 76, no output" "$rc $(wc -c <"$T/out")" "76 0"
+grep_file "  ... named a truncated body" "^cnn-fetch: $URL/cutjson$D: the JSON ends early, at byte [0-9]+: truncated body$" "$T/err"
+cf html
+is "an HTML page: exit 76, no output" "$rc $(wc -c <"$T/out")" "76 0"
+grep_file "  ... named as such" "^cnn-fetch: $URL/html$D: an HTML page \(text/html; charset=utf-8\), not JSON" "$T/err"
+cf htmlasjson
+is "an HTML page labelled JSON: exit 76, no output" "$rc $(wc -c <"$T/out") $(grep -c 'an HTML page' "$T/err")" "76 0 1"
+cf object
+is "a JSON object instead of an array: exit 76, no output" "$rc $(wc -c <"$T/out")" "76 0"
+grep_file "  ... named as such" "^cnn-fetch: $URL/object$D: the body is an object, not an array of quotes$" "$T/err"
+cf notquotes
+is "an array holding a non-object: exit 76, no output (all or nothing)" \
+    "$rc $(wc -c <"$T/out") $(grep -c 'element 2 of the array is a string' "$T/err")" "76 0 1"
+cf ok --max-size 100
+is "a body over --max-size: exit 76, no output" \
+    "$rc $(wc -c <"$T/out") $(grep -c 'larger than --max-size (100 bytes)' "$T/err")" "76 0 1"
+
+# Replay from files, as the demo does.
+mkdir -p "$T/replay/markets/world/regions/Americas,Asia-Pacific,Europe"
+{ echo '['; sed '$!s/$/,/' "$EXPECT"; echo ']'; } >"$T/replay$D"
+cnn-fetch --base-url "file://$T/replay" --date 2023-05-12 >"$T/out" 2>"$T/err"; rc=$?
+is "file:// replays a saved answer" "$rc $(cmp -s "$T/out" "$EXPECT" && echo same)" "0 same"
+cnn-fetch --base-url "file://$T/replay" --date 2023-05-13 >"$T/out" 2>"$T/err"; rc=$?
+is "file:// with no file for the date: exit 66, no output" "$rc $(wc -c <"$T/out")" "66 0"
+
+for bad in "--date 2023-02-30" "--date 12/05/2023" "--timeout 0" "--timeout abc" \
+    "--retries -1" "--every 0" "-H NoColon" "--max-size 0" "extra-arg"; do
+	cnn-fetch $bad >/dev/null 2>"$T/err"; rc=$?
+	is "bad usage '$bad': exit 64 with a message" "$rc $([ -s "$T/err" ] && echo said)" "64 said"
+done
+
+# Stopped mid-request: no partial output, EX_TEMPFAIL, at once.
+: >"$REQ"
+cnn-fetch --base-url "$URL/stall" --timeout 10 >"$T/out" 2>"$T/err" & p=$!
+wait_for 5 test -s "$REQ"
+term "$p"
+is "SIGTERM during a request: exit 75 within 0.5 s, no output (took $took s)" \
+    "$rc $(wc -c <"$T/out") $(echo "$took < 0.5" | bc)" "75 0 1"
+
+# --every: conditional requests, only changed quotes, SIGTERM ends it.
+: >"$REQ"
+cnn-fetch --base-url "$URL/poll" --date 2023-05-12 --every 0.3 >"$T/out" 2>"$T/err" & p=$!
+wait_for 10 sh -c "[ \$(wc -l <'$REQ') -ge 5 ]"
+kill -TERM "$p"; wait "$p"; rc=$?
+is "--every: SIGTERM ends it with exit 0" "$rc" 0
+{ cat "$EXPECT"; sed -n 2p "$EXPECT" | sed 's/"last_updated":"[^"]*"/"last_updated":"2023-05-12T21:20:00+00:00"/'; } >"$T/want"
+same_file "  ... prints every quote once, then only the quote whose last_updated changed" "$T/out" "$T/want"
+is "  ... the polls are conditional (If-None-Match, If-Modified-Since)" \
+    "$(req 2 '[.headers["if-none-match"], .headers["if-modified-since"]] | join(" | ")')" \
+    '"v1" | Fri, 12 May 2023 21:16:27 GMT'
+is "  ... and follow the new validators after a change" "$(req 4 '.headers["if-none-match"]')" '"v2"'
+is "  ... the first request is not conditional" "$(req 1 '.headers["if-none-match"] // "none"')" none
+
+: >"$REQ"
+cnn-fetch --base-url "$URL/ok" --every 60 >"$T/out" 2>"$T/err" & p=$!
+wait_for 5 test -s "$T/out"
+term "$p"
+is "--every 60: SIGTERM while waiting ends it at once with exit 0 (took $took s)" \
+    "$rc $(echo "$took < 0.5" | bc) $(cmp -s "$T/out" "$EXPECT" && echo same)" "0 1 same"
+
+cnn-fetch --base-url "$URL/ok" --date 2023-05-12 --every 0.2 2>"$T/err" | head -1 >"$T/out"
+is "--every | head -1: ends when the reader goes (exit 74)" \
+    "${PIPESTATUS[0]} $(wc -l <"$T/out")" "74 1"
+
+: >"$REQ"
+cnn-fetch --base-url "$URL/down" --date 2023-05-12 --every 0.3 --retries 0 >"$T/out" 2>"$T/err" & p=$!
+wait_for 10 sh -c "[ \$(wc -l <'$REQ') -ge 3 ]"
+kill -TERM "$p"; wait "$p"; rc=$?
+is "--every: a failed poll is reported and polling goes on" \
+    "$rc $(grep -c 'HTTP 503' "$T/err")" "0 $(nreq)"
+
+# The date rolls over at midnight UTC: a clock started at 23:59:59
+# (faketime; the monotonic clock stays real).
+: >"$REQ"
+# libfaketime is preloaded directly: faketime(1) would fork, and the
+# signal would reach the wrapper, not cnn-fetch.
+FAKETIME='@2023-05-12 23:59:59' FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    LD_PRELOAD=$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -1) \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+    cnn-fetch --base-url "$URL/ok" --every 0.4 >"$T/out" 2>"$T/err" & p=$!
+wait_for 10 grep -q 2023-05-13 "$REQ"
+kill -TERM "$p"; wait "$p"; rc=$?
+is "--every across midnight UTC: the date rolls over" \
+    "$rc $(jq -r .date "$REQ" | uniq | tr '\n' ' ')" "0 2023-05-12 2023-05-13 "
+grep_file "  ... and says so" "the date rolls over to 2023-05-13" "$T/err"
+
+# TLS is verified: a self-signed server is refused unless its CA is given.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+    -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+cnnserver_start tls "$REQ" "$EXPECT" --tls "$T/cert.pem" "$T/key.pem"
+TPORT=$(cat "$T/tls.port")
+cnn-fetch --base-url "https://127.0.0.1:$TPORT/ok" --date 2023-05-12 >"$T/out" 2>"$T/err"; rc=$?
+is "TLS: an unknown CA is refused, exit 69, no output" "$rc $(wc -c <"$T/out")" "69 0"
+grep_file "  ... with curl's reason" "https://127.0.0.1:$TPORT/ok$D: SSL certificate problem" "$T/err"
+cnn-fetch --cacert "$T/cert.pem" --base-url "https://127.0.0.1:$TPORT/ok" --date 2023-05-12 >"$T/out" 2>"$T/err"; rc=$?
+is "TLS: --cacert trusts it" "$rc $(cmp -s "$T/out" "$EXPECT" && echo same)" "0 same"
+done_testing
