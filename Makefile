@@ -92,6 +92,7 @@ demo: deps all
 
 bench: deps all
 	bench/kafka.sh $(BUILD)/bin
+	bench/xform.sh $(BUILD)/bin
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -23,6 +23,7 @@
 
 #include "json.h"
 #include "jsonl.h"
+#include "jvjson.h"
 #include "log.h"
 #include "obuf.h"
 #include "sig.h"
@@ -115,16 +116,32 @@ xform_wait(void *arg, int fd)
 	}
 }
 
-/* Print one output value compact; consumes v. */
+/* Print one output value compact, as jq -c does; consumes v. */
 static void
 emit(struct xform *x, jv v)
 {
-	jv s = jv_dump_string(v, 0);
-
-	obuf_write(&x->out, jv_string_value(s),
-	    (size_t)jv_string_length_bytes(jv_copy(s)));
+	jvjson_dump(&x->out, v);
 	obuf_putc(&x->out, '\n');
-	jv_free(s);
+	x->nout++;
+}
+
+/*
+ * Print an output that is the input itself (jv_identical: the same
+ * object, or an equal scalar) as the input's own bytes, compacted: a
+ * record a program only selects passes through exactly, with numbers
+ * such as 1e300 or 2^53+1 as they were, not as libjq would print them.
+ */
+static void
+emit_input(struct xform *x, const char *line, size_t len)
+{
+	char *d = obuf_reserve(&x->out, len + 1);
+	size_t n;
+
+	if (d == NULL)
+		return;
+	n = json_compact(line, len, d);
+	d[n++] = '\n';
+	obuf_commit(&x->out, n);
 	x->nout++;
 }
 
@@ -136,20 +153,19 @@ static int
 run_one(struct xform *x, const char *name, unsigned long lineno,
     const char *line, size_t len)
 {
-	jv in, out, msg, code;
+	jv in, orig, out, msg, code;
 
-	in = jv_parse_sized(line, (int)len);
-	if (!jv_is_valid(in)) {
-		msg = jv_invalid_get_msg(in);
-		log_err("%s:%lu: libjq cannot parse it: %s", name, lineno,
-		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) :
-		    "?");
-		jv_free(msg);
-		return -1;
-	}
+	in = jvjson_parse(line, len);	/* the reader validated it */
+	orig = jv_copy(in);
 	jq_start(x->jq, in, 0);
-	while (jv_is_valid(out = jq_next(x->jq)))
-		emit(x, out);
+	while (jv_is_valid(out = jq_next(x->jq))) {
+		if (jv_identical(jv_copy(orig), jv_copy(out))) {
+			jv_free(out);
+			emit_input(x, line, len);
+		} else
+			emit(x, out);
+	}
+	jv_free(orig);
 	if (jq_halted(x->jq)) {
 		jv_free(out);
 		x->halted = 1;

@@ -48,4 +48,16 @@ is "halt_error stops with its status, like jq" \
     "$(printf '{"a":1}\n{"a":2}\n' | quote-xform -e 'if .a == 2 then "bye\n" | halt_error(3) else . end' 2>/dev/null; echo "rc=$?")" \
     '{"a":1}
 rc=3'
+
+# A record the program passes through unchanged keeps its own bytes
+# (whitespace between tokens aside); values the program builds are
+# printed by libjq, as jq -c prints them.
+printf '{"a": 1e300, "n" : 9007199254740993, "s":"\\u00e9/"}\n{"a":0}\n' >"$T/exact"
+is "select passes the record through byte for byte (1e300, 2^53+1, escapes)" \
+    "$(quote-xform -e 'select(.a > 1)' "$T/exact")" '{"a":1e300,"n":9007199254740993,"s":"\u00e9/"}'
+is "  ... while a value the program builds is printed as jq -c does" \
+    "$(quote-xform -e 'select(.a > 1) | {a, n, s}' "$T/exact")" "$(jq -c 'select(.a > 1) | {a, n, s}' "$T/exact")"
+deep=$(printf '[%.0s' $(seq 300))$(printf ']%.0s' $(seq 300))
+is "300 levels of nesting (libjq 1.6's own parser stops at 256)" \
+    "$(echo "$deep" | quote-xform -e '[paths] | length')" 299
 done_testing

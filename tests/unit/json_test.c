@@ -12,24 +12,6 @@
 #include "json.h"
 #include "tap.h"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	*len = fread(buf, 1, (size_t)n, fp);
-	fclose(fp);
-	return buf;
-}
-
 static void
 suite(const char *dir)
 {
@@ -48,7 +30,7 @@ suite(const char *dir)
 		if (de->d_name[0] == '.' || de->d_name[1] != '_')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((buf = slurp(path, &len)) == NULL)
+		if ((buf = tap_slurp(path, &len)) == NULL)
 			continue;
 		rc = json_validate(buf, len, NULL);
 		switch (de->d_name[0]) {

@@ -2,6 +2,7 @@
 #ifndef QP_TAP_H
 #define QP_TAP_H
 #include <stdio.h>
+#include <stdlib.h>
 
 static int tap_n, tap_failed;
 
@@ -15,6 +16,29 @@ static int tap_n, tap_failed;
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
 } while (0)
+
+/* A whole file, NUL-terminated, in malloc'd memory; NULL if unreadable. */
+static char *
+tap_slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	if (n < 0 || (buf = malloc((size_t)n + 1)) == NULL) {
+		fclose(fp);
+		return NULL;
+	}
+	*len = fread(buf, 1, (size_t)n, fp);
+	buf[*len] = '\0';
+	fclose(fp);
+	return buf;
+}
 
 #define TAP_DONE() (printf("1..%d\n", tap_n), tap_failed ? 1 : 0)
 #endif
