@@ -18,13 +18,14 @@ CC	?= cc
 OPT	?= -O2
 CFLAGS	?= $(OPT) -g
 WARN	 = -Wall -Wextra
-PKGS	 = rdkafka libcurl
+PKGS	 = rdkafka libcurl zlib libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -D_GNU_SOURCE
 KAFKA_LIBS := $(shell pkg-config --libs rdkafka 2>/dev/null) -lpthread
 CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
 JQ_LIBS	 = -ljq -lonig
-LDLIBS	 = $(KAFKA_LIBS) $(CURL_LIBS) $(JQ_LIBS)
+S3_LIBS	:= $(CURL_LIBS) $(shell pkg-config --libs zlib libcrypto 2>/dev/null) -lpthread
+LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.
 TOOLS	 = cnn-fetch kmock kprod kcons quote-xform

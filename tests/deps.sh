@@ -3,7 +3,7 @@
 # need.  As root they are installed; otherwise the exact apt-get line is
 # printed and the script fails.
 set -e
-PKGS="gcc make pkg-config librdkafka-dev libjq-dev libonig-dev libcurl4-openssl-dev jq kcat mandoc bsdextrautils python3 python3-kafka bc procps time faketime openssl valgrind"
+PKGS="gcc make pkg-config librdkafka-dev libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev libssl-dev jq kcat mandoc bsdextrautils python3 python3-kafka bc procps time faketime openssl valgrind"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

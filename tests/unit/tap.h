@@ -18,7 +18,7 @@ static int tap_n, tap_failed;
 } while (0)
 
 /* A whole file, NUL-terminated, in malloc'd memory; NULL if unreadable. */
-static char *
+static inline char *
 tap_slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
