@@ -1,0 +1,360 @@
+/*
+ * spool.c - one file per object, named by creation time so that a
+ * replay keeps the order the objects were closed in (and so the order
+ * of their acks).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "obuf.h"
+
+#include "spool.h"
+
+struct spool_file {
+	int	 fd;
+	char	*dir, *base;	/* base: dir/NAME without suffix */
+	char	*tmp;
+	int	 gz;
+};
+
+struct spool_file *
+spool_open(const char *dir, const char *key)
+{
+	static unsigned long seq;
+	struct spool_file *sf = calloc(1, sizeof(*sf));
+	struct timespec ts;
+	size_t n = strlen(dir) + 64;
+
+	if (sf == NULL)
+		return NULL;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sf->gz = strlen(key) > 3 && strcmp(key + strlen(key) - 3, ".gz") == 0;
+	if ((sf->base = malloc(n)) == NULL || (sf->tmp = malloc(n + 8)) ==
+	    NULL || (sf->dir = strdup(dir)) == NULL)
+		goto fail;
+	snprintf(sf->base, n, "%s/%010lld%09ld-%05d-%06lu", dir,
+	    (long long)ts.tv_sec, ts.tv_nsec, (int)getpid() % 100000, ++seq);
+	snprintf(sf->tmp, n + 8, "%s.tmp", sf->base);
+	mkdir(dir, 0700);
+	if ((sf->fd = open(sf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		goto fail;
+	return sf;
+fail:
+	free(sf->base);
+	free(sf->tmp);
+	free(sf->dir);
+	free(sf);
+	return NULL;
+}
+
+int
+spool_write(struct spool_file *sf, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(sf->fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+const char *
+spool_path(const struct spool_file *sf)
+{
+	return sf->tmp;
+}
+
+static void
+sf_free(struct spool_file *sf)
+{
+	if (sf->fd >= 0)
+		close(sf->fd);
+	free(sf->base);
+	free(sf->tmp);
+	free(sf->dir);
+	free(sf);
+}
+
+void
+spool_discard(struct spool_file *sf)
+{
+	if (sf == NULL)
+		return;
+	unlink(sf->tmp);
+	sf_free(sf);
+}
+
+static int
+write_meta(const char *path, const char *bucket, const char *key,
+    unsigned long records, const char *topic, int partition,
+    long long first, long long last)
+{
+	char tmp[4300];
+	struct obuf o;
+	int fd, rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1)
+		return -1;
+	obuf_open(&o, fd, 8192);
+	obuf_puts(&o, "{\"bucket\":");
+	obuf_json_string(&o, bucket, strlen(bucket));
+	obuf_puts(&o, ",\"key\":");
+	obuf_json_string(&o, key, strlen(key));
+	obuf_printf(&o, ",\"records\":%lu", records);
+	if (topic != NULL) {
+		obuf_puts(&o, ",\"topic\":");
+		obuf_json_string(&o, topic, strlen(topic));
+		obuf_printf(&o, ",\"partition\":%d,\"first_offset\":%lld,"
+		    "\"last_offset\":%lld", partition, first, last);
+	}
+	obuf_puts(&o, "}\n");
+	rc = obuf_close(&o);
+	if (rc == 0 && fsync(fd) == -1)
+		rc = errno;
+	close(fd);
+	if (rc != 0 || rename(tmp, path) == -1) {
+		unlink(tmp);
+		errno = rc ? rc : errno;
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_keep(struct spool_file *sf, const char *bucket, const char *key,
+    unsigned long records, const char *topic, int partition,
+    long long first, long long last)
+{
+	char obj[4200], meta[4200];
+	int rc = -1;
+
+	snprintf(obj, sizeof(obj), "%s%s", sf->base, sf->gz ? ".gz" :
+	    ".jsonl");
+	snprintf(meta, sizeof(meta), "%s.json", sf->base);
+	if (fsync(sf->fd) == 0 && rename(sf->tmp, obj) == 0 &&
+	    write_meta(meta, bucket, key, records, topic, partition, first,
+	    last) == 0)
+		rc = 0;
+	snprintf(sf->tmp, strlen(sf->tmp) + 1, "%s", obj);
+	sf_free(sf);
+	return rc;
+}
+
+static char *
+meta_string(const char *doc, size_t len, const char *name)
+{
+	char path[32], err[64];
+	struct json_path *jp;
+	const char *v;
+	size_t vlen, n;
+	char *out = NULL;
+
+	snprintf(path, sizeof(path), ".%s", name);
+	if ((jp = json_path_compile(path, err, sizeof(err))) == NULL)
+		return NULL;
+	if (json_lookup(doc, len, jp, &v, &vlen) == JSON_STRING &&
+	    (out = malloc(vlen + 1)) != NULL) {
+		n = json_unescape(v, vlen, out);
+		out[n] = '\0';
+	}
+	json_path_free(jp);
+	return out;
+}
+
+static long long
+meta_number(const char *doc, size_t len, const char *name)
+{
+	char path[32], err[64], num[32];
+	struct json_path *jp;
+	const char *v;
+	size_t vlen;
+	long long out = -1;
+
+	snprintf(path, sizeof(path), ".%s", name);
+	if ((jp = json_path_compile(path, err, sizeof(err))) == NULL)
+		return -1;
+	if (json_lookup(doc, len, jp, &v, &vlen) == JSON_NUMBER &&
+	    vlen < sizeof(num)) {
+		memcpy(num, v, vlen);
+		num[vlen] = '\0';
+		out = strtoll(num, NULL, 10);
+	}
+	json_path_free(jp);
+	return out;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+entry_free(struct spool_entry *e)
+{
+	free(e->path);
+	free(e->meta);
+	free(e->bucket);
+	free(e->key);
+	free(e->topic);
+	free(e);
+}
+
+static struct spool_entry *
+read_entry(const char *dir, const char *name)
+{
+	struct spool_entry *e = calloc(1, sizeof(*e));
+	char doc[8192], base[4200], obj[4200];
+	size_t n, len = 0;
+	FILE *fp;
+
+	if (e == NULL)
+		return NULL;
+	n = strlen(name) - 5;		/* without ".json" */
+	snprintf(base, sizeof(base), "%s/%.*s", dir, (int)n, name);
+	e->meta = malloc(strlen(base) + 6);
+	if (e->meta == NULL)
+		goto fail;
+	snprintf(e->meta, strlen(base) + 6, "%s.json", base);
+	if ((fp = fopen(e->meta, "r")) == NULL)
+		goto fail;
+	len = fread(doc, 1, sizeof(doc) - 1, fp);
+	fclose(fp);
+	doc[len] = '\0';
+	if (json_validate(doc, len, NULL) == -1)
+		goto fail;
+	snprintf(obj, sizeof(obj), "%s.gz", base);
+	if (access(obj, R_OK) == -1)
+		snprintf(obj, sizeof(obj), "%s.jsonl", base);
+	if ((e->path = strdup(obj)) == NULL ||
+	    (e->bucket = meta_string(doc, len, "bucket")) == NULL ||
+	    (e->key = meta_string(doc, len, "key")) == NULL)
+		goto fail;
+	e->topic = meta_string(doc, len, "topic");
+	e->records = (unsigned long)meta_number(doc, len, "records");
+	e->partition = (int)meta_number(doc, len, "partition");
+	e->first = meta_number(doc, len, "first_offset");
+	e->last = meta_number(doc, len, "last_offset");
+	return e;
+fail:
+	entry_free(e);
+	return NULL;
+}
+
+int
+spool_list(const char *dir, struct spool_entry **out)
+{
+	struct spool_entry *head = NULL, **tail = &head, *e;
+	char **names = NULL, **nn, path[4200];
+	size_t n = 0, i, len;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0) {
+			/* A killed run's: never acknowledged. */
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+			continue;
+		}
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
+			break;
+		names = nn;
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n; i++) {
+		if ((e = read_entry(dir, names[i])) != NULL) {
+			*tail = e;
+			tail = &e->next;
+		}
+		free(names[i]);
+	}
+	free(names);
+	*out = head;
+	return 0;
+}
+
+void
+spool_list_free(struct spool_entry *e)
+{
+	struct spool_entry *next;
+
+	for (; e != NULL; e = next) {
+		next = e->next;
+		entry_free(e);
+	}
+}
+
+void
+spool_remove(struct spool_entry *e)
+{
+	unlink(e->path);
+	unlink(e->meta);
+}
+
+int
+spool_replay(const struct spool_entry *e, size_t part_size,
+    spool_part_fn fn, void *arg, void *obj)
+{
+	char *buf;
+	size_t len;
+	ssize_t n;
+	int fd, done = 0;
+
+	if ((fd = open(e->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while (!done) {
+		if ((buf = malloc(part_size)) == NULL) {
+			close(fd);
+			return -1;
+		}
+		for (len = 0; len < part_size; len += (size_t)n) {
+			n = read(fd, buf + len, part_size - len);
+			if (n == -1 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n == -1) {
+				free(buf);
+				close(fd);
+				return -1;
+			}
+			if (n == 0) {
+				done = 1;
+				break;
+			}
+		}
+		/* A file of exactly N parts ends with an empty final part. */
+		fn(arg, obj, buf, len, done);
+	}
+	close(fd);
+	return 0;
+}
