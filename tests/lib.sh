@@ -93,6 +93,42 @@ cnnserver_start() {
 	    { echo "# the CNN stand-in did not start"; cat "$T/server.err"; exit 1; }
 }
 
+# s3rver_start [BUCKET...]: s3rver (the S3 API server of the tests, from
+# npm, see tests/deps.sh) on 127.0.0.1 with those buckets; sets S3_URL and
+# the test credentials (s3rver's own, which it does not check).
+s3rver_start() {
+	local b args=() i
+	for b in "$@"; do args+=(--configure-bucket "$b"); done
+	mkdir -p "$T/s3data"
+	"$QP_ROOT/build/npm/node_modules/.bin/s3rver" -d "$T/s3data" -a 127.0.0.1 -p 0 \
+	    "${args[@]}" >"$T/s3rver.log" 2>&1 &
+	PIDS+=("$!")
+	for i in $(seq 100); do
+		grep -q 'listening on' "$T/s3rver.log" && break
+		sleep 0.1
+	done
+	S3_URL=http://$(grep -oE '127\.0\.0\.1:[0-9]+' "$T/s3rver.log" | head -1)
+	[ "$S3_URL" != http:// ] || { echo "# s3rver did not start"; cat "$T/s3rver.log"; exit 1; }
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+	unset AWS_PROFILE AWS_SESSION_TOKEN
+	export AWS_EC2_METADATA_DISABLED=true AWS_SHARED_CREDENTIALS_FILE=$T/no-credentials
+}
+
+# s3proxy_start UPSTREAM: the fault-injecting recorder (tests/cli/s3proxy.py)
+# in front of UPSTREAM; sets PROXY_URL; rules in $T/rules, log in $T/proxy.log.
+s3proxy_start() {
+	echo '[]' >"$T/rules"
+	/usr/bin/python3 "$QP_ROOT/tests/cli/s3proxy.py" --upstream "$1" \
+	    --port-file "$T/proxy.port" --log "$T/proxy.log" --rules "$T/rules" \
+	    >/dev/null 2>>"$T/proxy.err" &
+	PIDS+=("$!")
+	wait_for 10 test -s "$T/proxy.port" || { echo "# s3proxy did not start"; cat "$T/proxy.err"; exit 1; }
+	PROXY_URL=http://127.0.0.1:$(cat "$T/proxy.port")
+}
+
+# aws3 ARGS...: the AWS CLI (Debian's) against s3rver.
+aws3() { /usr/bin/aws --endpoint-url "$S3_URL" "$@"; }
+
 # A quote-shaped record (invented values) numbered $1.
 quote_lines() {	# quote_lines COUNT [SYMBOLS]
 	awk -v n="$1" -v s="${2:-50}" 'BEGIN {

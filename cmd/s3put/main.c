@@ -49,7 +49,7 @@ enum {
 	OPT_ENDPOINT = 256, OPT_ENVELOPE, OPT_GZIP_LEVEL, OPT_MAX_AGE,
 	OPT_MAX_BYTES, OPT_MAX_LINE, OPT_MAX_RECORDS, OPT_NO_ENVELOPE,
 	OPT_NO_GZIP, OPT_ON_ERROR, OPT_PART_SIZE, OPT_REGION, OPT_RETRIES,
-	OPT_SPOOL, OPT_TIME_FIELD, OPT_TIMEOUT
+	OPT_RETRY_DELAY, OPT_SPOOL, OPT_TIME_FIELD, OPT_TIMEOUT
 };
 
 enum envelope_mode { ENV_AUTO, ENV_ALWAYS, ENV_NEVER };
@@ -131,9 +131,10 @@ usage(FILE *fp)
 	    "[--max-line SIZE]\n"
 	    "             [--max-records N] [--no-gzip] [--on-error POLICY] "
 	    "[--part-size SIZE]\n"
-	    "             [--region REGION] [--retries N] [--spool DIR] "
-	    "[--time-field PATH]\n"
-	    "             [--timeout SECONDS] s3://BUCKET/TEMPLATE\n");
+	    "             [--region REGION] [--retries N] "
+	    "[--retry-delay SECONDS] [--spool DIR]\n"
+	    "             [--time-field PATH] [--timeout SECONDS] "
+	    "s3://BUCKET/TEMPLATE\n");
 }
 
 static void
@@ -167,6 +168,8 @@ help(void)
 	    "      --region REGION    default $AWS_REGION, $AWS_DEFAULT_REGION, "
 	    "us-east-1\n"
 	    "      --retries N        retries of a failed request (default 8)\n"
+	    "      --retry-delay SECONDS  first backoff (0.5), doubled each "
+	    "retry\n"
 	    "      --spool DIR        keep objects S3 did not take in DIR; "
 	    "upload them first\n"
 	    "      --time-field PATH  the record's time for the template "
@@ -996,6 +999,7 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "region", required_argument, NULL, OPT_REGION },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 		{ "spool", required_argument, NULL, OPT_SPOOL },
 		{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -1007,7 +1011,7 @@ main(int argc, char **argv)
 	const char *region = NULL, *endpoint = NULL, *time_field = NULL;
 	char err[512], desc[256];
 	unsigned char rnd[8];
-	long long v, timeout_ms = 120000, retries = 8;
+	long long v, timeout_ms = 120000, retries = 8, retry_delay_ms = 500;
 	pthread_t tid;
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
 
@@ -1096,6 +1100,14 @@ main(int argc, char **argv)
 			if (ll_opt("retries", optarg, 0, 100, &retries) == -1)
 				return EX_USAGE;
 			break;
+		case OPT_RETRY_DELAY:
+			if (num_parse_seconds(optarg, 0, 600000,
+			    &retry_delay_ms) == -1) {
+				log_err("--retry-delay %s: expected seconds such "
+				    "as 0.5", optarg);
+				return EX_USAGE;
+			}
+			break;
 		case OPT_SPOOL:
 			p.spool_dir = optarg;
 			break;
@@ -1155,7 +1167,7 @@ main(int argc, char **argv)
 	p.s3.endpoint = endpoint;
 	p.s3.timeout_ms = (long)timeout_ms;
 	p.s3.retries = (int)retries;
-	p.s3.retry_delay_ms = 500;
+	p.s3.retry_delay_ms = (long)retry_delay_ms;
 	p.s3.content_type = p.gzip ? "application/gzip" :
 	    "application/x-ndjson";
 	if (s3_init(&p.s3, err, sizeof(err)) == -1) {

@@ -450,6 +450,19 @@ s3_complete_multipart(struct s3 *s, const char *key, const char *upload_id,
 	id_query(q, sizeof(q), 0, upload_id);
 	rc = request(s, "POST", key, q, xml, len, 1);
 	free(xml);
+	if (rc == 0 && s->etag[0] == '\0') {
+		/* The object's ETag is in the answer, &quot;-escaped. */
+		char raw[sizeof(s->etag)], *r, *w;
+
+		xml_text(s->body, "ETag", raw, sizeof(raw));
+		for (r = raw, w = s->etag; *r != '\0'; )
+			if (strncmp(r, "&quot;", 6) == 0) {
+				*w++ = '"';
+				r += 6;
+			} else
+				*w++ = *r++;
+		*w = '\0';
+	}
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,11 +106,14 @@ write_meta(const char *path, const char *bucket, const char *key,
     unsigned long records, const char *topic, int partition,
     long long first, long long last)
 {
-	char tmp[4300];
+	char tmp[PATH_MAX];
 	struct obuf o;
 	int fd, rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
 	    -1)
 		return -1;
@@ -143,13 +147,14 @@ spool_keep(struct spool_file *sf, const char *bucket, const char *key,
     unsigned long records, const char *topic, int partition,
     long long first, long long last)
 {
-	char obj[4200], meta[4200];
+	char obj[PATH_MAX], meta[PATH_MAX];
 	int rc = -1;
 
-	snprintf(obj, sizeof(obj), "%s%s", sf->base, sf->gz ? ".gz" :
-	    ".jsonl");
-	snprintf(meta, sizeof(meta), "%s.json", sf->base);
-	if (fsync(sf->fd) == 0 && rename(sf->tmp, obj) == 0 &&
+	if ((size_t)snprintf(obj, sizeof(obj), "%s%s", sf->base, sf->gz ?
+	    ".gz" : ".jsonl") < sizeof(obj) &&
+	    (size_t)snprintf(meta, sizeof(meta), "%s.json", sf->base) <
+	    sizeof(meta) &&
+	    fsync(sf->fd) == 0 && rename(sf->tmp, obj) == 0 &&
 	    write_meta(meta, bucket, key, records, topic, partition, first,
 	    last) == 0)
 		rc = 0;
@@ -222,7 +227,7 @@ static struct spool_entry *
 read_entry(const char *dir, const char *name)
 {
 	struct spool_entry *e = calloc(1, sizeof(*e));
-	char doc[8192], base[4200], obj[4200];
+	char doc[8192], base[PATH_MAX], obj[PATH_MAX + 8];
 	size_t n, len = 0;
 	FILE *fp;
 
@@ -263,7 +268,7 @@ int
 spool_list(const char *dir, struct spool_entry **out)
 {
 	struct spool_entry *head = NULL, **tail = &head, *e;
-	char **names = NULL, **nn, path[4200];
+	char **names = NULL, **nn, path[PATH_MAX];
 	size_t n = 0, i, len;
 	struct dirent *de;
 	DIR *d;

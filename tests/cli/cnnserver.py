@@ -35,10 +35,11 @@ import email.utils
 import gzip
 import http.server
 import json
-import ssl
 import threading
 import time
 import zlib
+
+import loopback
 
 ARGS = None
 COUNTS = {}
@@ -188,17 +189,7 @@ def main():
     p.add_argument("--data", required=True)
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ARGS = p.parse_args()
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    if ARGS.tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(*ARGS.tls)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(ARGS.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    import os
-    os.rename(ARGS.port_file + ".tmp", ARGS.port_file)
-    srv.serve_forever()
+    loopback.serve(Handler, ARGS.port_file, ARGS.tls)
 
 
 if __name__ == "__main__":
