@@ -260,7 +260,7 @@ upload(struct s3put *p, struct job *j)
 {
 	struct object *o = j->obj;
 	struct s3 *s = &p->s3;
-	char why[512], **ne;
+	char why[1024], **ne;
 	const char *etag;
 
 	o->bytes += j->len;
@@ -318,10 +318,13 @@ keep:
 	/* Not stored: no ack.  With --spool the object waits on disk. */
 	if (j->final && o->spool != NULL) {
 		if (spool_keep(o->spool, p->bucket, o->key, o->records,
-		    o->topic, o->partition, o->first, o->last) == 0)
+		    o->topic, o->partition, o->first, o->last, why,
+		    sizeof(why)) == 0)
 			log_notice("kept %lu records for s3://%s/%s in %s",
-			    o->records, p->bucket, o->key,
-			    spool_path(o->spool));
+			    o->records, p->bucket, o->key, why);
+		else
+			log_err("--spool: could not keep s3://%s/%s: %s",
+			    p->bucket, o->key, strerror(errno));
 		o->spool = NULL;
 	} else if (j->final)
 		log_err("not stored: %lu records for s3://%s/%s", o->records,

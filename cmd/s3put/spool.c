@@ -145,7 +145,7 @@ write_meta(const char *path, const char *bucket, const char *key,
 int
 spool_keep(struct spool_file *sf, const char *bucket, const char *key,
     unsigned long records, const char *topic, int partition,
-    long long first, long long last)
+    long long first, long long last, char *kept, size_t keptlen)
 {
 	char obj[PATH_MAX], meta[PATH_MAX];
 	int rc = -1;
@@ -158,7 +158,7 @@ spool_keep(struct spool_file *sf, const char *bucket, const char *key,
 	    write_meta(meta, bucket, key, records, topic, partition, first,
 	    last) == 0)
 		rc = 0;
-	snprintf(sf->tmp, strlen(sf->tmp) + 1, "%s", obj);
+	snprintf(kept, keptlen, "%s", obj);
 	sf_free(sf);
 	return rc;
 }
@@ -294,7 +294,8 @@ spool_list(const char *dir, struct spool_entry **out)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n; i++) {
 		if ((e = read_entry(dir, names[i])) != NULL) {
 			*tail = e;

@@ -21,10 +21,13 @@ int	spool_write(struct spool_file *, const void *, size_t);
 const char *spool_path(const struct spool_file *);
 /* S3 has it: remove the file.  NULL is fine. */
 void	spool_discard(struct spool_file *);
-/* S3 refused it: keep the file and say where it belongs.  Frees sf. */
+/*
+ * S3 refused it: keep the file and say where it belongs; the kept
+ * file's path goes to kept.  Frees sf either way.
+ */
 int	spool_keep(struct spool_file *, const char *bucket, const char *key,
 	    unsigned long records, const char *topic, int partition,
-	    long long first, long long last);
+	    long long first, long long last, char *kept, size_t keptlen);
 
 struct spool_entry {
 	char			*path, *meta;	/* the object, its .json */

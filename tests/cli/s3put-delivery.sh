@@ -1,0 +1,93 @@
+# s3put's delivery promises against s3rver: an ack only for what S3 has
+# (SIGKILL at random moments), SIGTERM and --max-age flush, --spool keeps
+# what S3 refused and uploads it on the next run.
+. "$QP_ROOT/tests/lib.sh"
+s3rver_start lake
+s3proxy_start "$S3_URL"
+keys() {
+	aws3 s3api list-objects-v2 --bucket lake --prefix "$1" --query 'Contents[].Key' \
+	    --output text | tr '\t' '\n' | grep -vx None | sort
+}
+
+# slow_lines N DELAY: N quote lines, DELAY seconds apart in groups of 50.
+slow_lines() {
+	/usr/bin/python3 -c '
+import sys, time
+n, d = int(sys.argv[1]), float(sys.argv[2])
+for i in range(n):
+    sys.stdout.write("{\"seq\":%d,\"symbol\":\"SYM-%04d\",\"pad\":\"%s\"}\n" % (i, i % 77, "x" * 200))
+    if i % 50 == 49:
+        sys.stdout.flush(); time.sleep(d)
+' "$1" "$2"
+}
+
+# --- SIGKILL at random moments: every ack names an object S3 has --------
+echo '[{"match": "^PUT /lake/", "action": "delay:0.15", "times": 100000}]' >"$T/rules"
+good=0 acked=0
+for round in 1 2 3 4; do
+	: >"$T/acks.$round"
+	slow_lines 20000 0.01 2>/dev/null | s3put --endpoint "$PROXY_URL" --max-records 300 \
+	    "s3://lake/kill$round/" >"$T/acks.$round" 2>"$T/err.$round" &
+	p=$!
+	sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.8 + (r % 200) / 100 }')"
+	kill -KILL "$p" 2>/dev/null	# $! of a pipeline: s3put
+	wait "$p" 2>/dev/null
+	n=$(wc -l <"$T/acks.$round"); acked=$((acked + n))
+	while read -r a; do
+		k=$(echo "$a" | jq -r .key)
+		got=$(aws3 s3api head-object --bucket lake --key "$k" --query '[ContentLength,ETag]' --output text 2>/dev/null)
+		recs=$(aws3 s3 cp "s3://lake/$k" - 2>/dev/null | gzip -dc 2>/dev/null | wc -l)
+		[ "$got" = "$(echo "$a" | jq -r '"\(.bytes)\t\(.etag)"')" ] && [ "$recs" = "$(echo "$a" | jq .records)" ] &&
+		    good=$((good + 1))
+	done <"$T/acks.$round"
+	# And objects without an ack are only ones whose ack the kill cut off.
+	unacked=$(comm -23 <(keys "kill$round/") <(jq -r .key "$T/acks.$round" | sort) | wc -l)
+	echo "# round $round: $n acks, $unacked objects stored but not acked"
+done
+is "SIGKILL x4 mid-stream: every one of the $acked acks names an object S3 has, with its size, ETag and records" \
+    "$([ "$acked" -gt 0 ] && echo "$good")" "$acked"
+echo '[]' >"$T/rules"
+
+# --- SIGTERM and --max-age flush open batches -------------------------------
+mkfifo "$T/in"
+s3put --endpoint "$S3_URL" --max-age 0.5 's3://lake/age/' <"$T/in" >"$T/acks" 2>"$T/err" & p=$!
+exec 7>"$T/in"
+printf '{"a":1}\n{"a":2}\n{"a":3}\n' >&7
+wait_for 5 test -s "$T/acks"
+is "--max-age 0.5: the batch is stored while the input is still open" "$(jq .records "$T/acks" 2>/dev/null)" 3
+printf '{"a":4}\n{"a":5}\n' >&7
+sleep 0.2
+kill -TERM "$p"; wait "$p"; rc=$?
+exec 7>&-
+is "SIGTERM: exit 0, the open batch stored and acked first" "$rc $(jq -s 'map(.records) | add' "$T/acks")" "0 5"
+is "  ... all five records in S3" \
+    "$(for k in $(keys age/); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done | jq -s -c 'map(.a)')" "[1,2,3,4,5]"
+
+# --- --spool: what S3 refused waits on disk, goes up on the next run ------
+echo '[{"match": "^PUT /lake/spool/", "action": "500", "times": 100}]' >"$T/rules"
+quote_lines 30 >"$T/q30"
+s3put --endpoint "$PROXY_URL" --retries 1 --retry-delay 0 --spool "$T/spool" \
+    's3://lake/spool/' <"$T/q30" >"$T/acks" 2>"$T/err"; rc=$?
+is "S3 refusing every PUT: exit 69, no ack" "$rc $(wc -l <"$T/acks")" "69 0"
+is "  ... the object and where it belongs kept in --spool" \
+    "$(ls "$T/spool" | sed -E 's/^[0-9-]+//' | tr '\n' ' ')$(cat "$T/spool"/*.json | jq -c '[.bucket, .records]')" \
+    '.gz .json ["lake",30]'
+grep_file "  ... and said so" "kept 30 records for s3://lake/spool/.* in $T/spool/" "$T/err"
+echo '[]' >"$T/rules"
+quote_lines 5 | s3put --endpoint "$PROXY_URL" --spool "$T/spool" 's3://lake/spool/' >"$T/acks" 2>"$T/err"; rc=$?
+is "the next run uploads the spooled object first, then its own" \
+    "$rc $(jq -c .records "$T/acks" | tr '\n' ' ')" "0 30 5 "
+is "  ... both in S3, the spool empty" \
+    "$(for k in $(keys spool/); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done | sort | md5sum) $(ls "$T/spool" | wc -l)" \
+    "$( (quote_lines 30; quote_lines 5) | sort | md5sum) 0"
+
+# A killed run's half-written spool file was never acked: it is dropped.
+s3put --endpoint "$S3_URL" --spool "$T/spool2" 's3://lake/spool2/' <"$T/in" >"$T/acks" 2>"$T/err" & p=$!
+exec 7>"$T/in"
+printf '{"a":1}\n' >&7
+wait_for 5 sh -c "ls '$T/spool2' 2>/dev/null | grep -q tmp"
+kill -KILL "$p"; wait "$p" 2>/dev/null; exec 7>&-
+echo '{"b":1}' | s3put --endpoint "$S3_URL" --spool "$T/spool2" 's3://lake/spool2/' >"$T/acks" 2>"$T/err"; rc=$?
+is "after SIGKILL, the unacked half-written spool file is removed, not uploaded" \
+    "$rc $(ls "$T/spool2" | wc -l) $(wc -l <"$T/acks")" "0 0 1"
+done_testing
