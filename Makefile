@@ -95,6 +95,7 @@ demo: deps all
 bench: deps all
 	bench/kafka.sh $(BUILD)/bin
 	bench/xform.sh $(BUILD)/bin
+	bench/s3put.sh $(BUILD)/bin
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -129,6 +129,12 @@ s3proxy_start() {
 # aws3 ARGS...: the AWS CLI (Debian's) against s3rver.
 aws3() { /usr/bin/aws --endpoint-url "$S3_URL" "$@"; }
 
+# s3_keys BUCKET PREFIX: the keys under s3://BUCKET/PREFIX, sorted, one a line.
+s3_keys() {
+	aws3 s3api list-objects-v2 --bucket "$1" --prefix "$2" --query 'Contents[].Key' \
+	    --output text | tr '\t' '\n' | grep -vx None | sort
+}
+
 # A quote-shaped record (invented values) numbered $1.
 quote_lines() {	# quote_lines COUNT [SYMBOLS]
 	awk -v n="$1" -v s="${2:-50}" 'BEGIN {

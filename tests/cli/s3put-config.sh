@@ -4,11 +4,7 @@
 . "$QP_ROOT/tests/lib.sh"
 s3rver_start lake
 s3proxy_start "$S3_URL"
-keys() {
-	aws3 s3api list-objects-v2 --bucket lake --prefix "$1" --query 'Contents[].Key' \
-	    --output text | tr '\t' '\n' | grep -vx None | sort
-}
-stored() { for k in $(keys "$1"); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done; }
+stored() { for k in $(s3_keys lake "$1"); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done; }
 
 # --- bad input ---------------------------------------------------------------
 printf '{"a":1,"t":"2023-05-12 10:00:00"}\nnot json\n{"a":2,"t":"2023-05-12T11:00:00Z"}\n{"a":3}\n{"a":4,"t":1683926186}\n' >"$T/bad"
@@ -17,7 +13,7 @@ is "bad lines (not JSON, no time field): exit 65, the good records stored" \
     "$rc $(stored bad/ | jq -c .a | tr '\n' ' ')" "65 1 2 4 "
 grep_file "  ... each named by line" '^s3put: <stdin>:2: invalid JSON at byte 1: unexpected character$' "$T/err"
 grep_file "  ... with the reason" '^s3put: <stdin>:4: --time-field: no time that s3put reads' "$T/err"
-is "  ... times as text, ISO 8601 with Z, and epoch seconds all land on the right day" "$(keys bad/ | cut -d/ -f2 | sort -u)" 20230512
+is "  ... times as text, ISO 8601 with Z, and epoch seconds all land on the right day" "$(s3_keys lake bad/ | cut -d/ -f2 | sort -u)" 20230512
 s3put --endpoint "$S3_URL" --on-error=fail --time-field .t 's3://lake/fail/%Y%m%d/' <"$T/bad" >"$T/acks" 2>"$T/err"; rc=$?
 is "--on-error=fail: exit 65 at line 2; the record before it stored and acked" \
     "$rc $(stored fail/ | jq -c .a | tr '\n' ' ')$(wc -l <"$T/acks")" "65 1 1"

@@ -4,10 +4,6 @@
 . "$QP_ROOT/tests/lib.sh"
 s3rver_start lake
 s3proxy_start "$S3_URL"
-keys() {
-	aws3 s3api list-objects-v2 --bucket lake --prefix "$1" --query 'Contents[].Key' \
-	    --output text | tr '\t' '\n' | grep -vx None | sort
-}
 
 # slow_lines N DELAY: N quote lines, DELAY seconds apart in groups of 50.
 slow_lines() {
@@ -41,7 +37,7 @@ for round in 1 2 3 4; do
 		    good=$((good + 1))
 	done <"$T/acks.$round"
 	# And objects without an ack are only ones whose ack the kill cut off.
-	unacked=$(comm -23 <(keys "kill$round/") <(jq -r .key "$T/acks.$round" | sort) | wc -l)
+	unacked=$(comm -23 <(s3_keys lake "kill$round/") <(jq -r .key "$T/acks.$round" | sort) | wc -l)
 	echo "# round $round: $n acks, $unacked objects stored but not acked"
 done
 is "SIGKILL x4 mid-stream: every one of the $acked acks names an object S3 has, with its size, ETag and records" \
@@ -61,7 +57,7 @@ kill -TERM "$p"; wait "$p"; rc=$?
 exec 7>&-
 is "SIGTERM: exit 0, the open batch stored and acked first" "$rc $(jq -s 'map(.records) | add' "$T/acks")" "0 5"
 is "  ... all five records in S3" \
-    "$(for k in $(keys age/); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done | jq -s -c 'map(.a)')" "[1,2,3,4,5]"
+    "$(for k in $(s3_keys lake age/); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done | jq -s -c 'map(.a)')" "[1,2,3,4,5]"
 
 # --- --spool: what S3 refused waits on disk, goes up on the next run ------
 echo '[{"match": "^PUT /lake/spool/", "action": "500", "times": 100}]' >"$T/rules"
@@ -78,7 +74,7 @@ quote_lines 5 | s3put --endpoint "$PROXY_URL" --spool "$T/spool" 's3://lake/spoo
 is "the next run uploads the spooled object first, then its own" \
     "$rc $(jq -c .records "$T/acks" | tr '\n' ' ')" "0 30 5 "
 is "  ... both in S3, the spool empty" \
-    "$(for k in $(keys spool/); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done | sort | md5sum) $(ls "$T/spool" | wc -l)" \
+    "$(for k in $(s3_keys lake spool/); do aws3 s3 cp "s3://lake/$k" - | gzip -dc; done | sort | md5sum) $(ls "$T/spool" | wc -l)" \
     "$( (quote_lines 30; quote_lines 5) | sort | md5sum) 0"
 
 # A killed run's half-written spool file was never acked: it is dropped.

@@ -10,14 +10,9 @@ s3proxy_start "$S3_URL"
 # decompressed and concatenated.
 gzcat_objects() {
 	local k
-	for k in $(keys "$1"); do
+	for k in $(s3_keys lake "$1"); do
 		aws3 s3 cp "s3://lake/$k" - | { case $k in *.gz) gzip -dc ;; *) cat ;; esac; }
 	done
-}
-# keys PREFIX: the keys under s3://lake/PREFIX, sorted, one a line.
-keys() {
-	aws3 s3api list-objects-v2 --bucket lake --prefix "$1" --query 'Contents[].Key' \
-	    --output text | tr '\t' '\n' | grep -vx None | sort
 }
 
 # --- records, keys from the record's time, acks ---------------------------
@@ -26,7 +21,7 @@ s3put --endpoint "$S3_URL" --time-field .last_updated --max-records 250 \
     's3://lake/quotes/dt=%Y-%m-%d/' <"$T/q.jsonl" >"$T/acks" 2>"$T/err"; rc=$?
 is "records: exit 0, one ack per object (600 + 400 records by 250)" "$rc $(wc -l <"$T/acks")" "0 5"
 is "  ... keys under dt= from --time-field, named so runs cannot collide" \
-    "$(keys quotes/ | sed -E 's/[0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}-[0-9]{6}/NAME/' | uniq -c | tr -s ' ' | tr '\n' ';')" \
+    "$(s3_keys lake quotes/ | sed -E 's/[0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}-[0-9]{6}/NAME/' | uniq -c | tr -s ' ' | tr '\n' ';')" \
     " 3 quotes/dt=2023-05-12/NAME.jsonl.gz; 2 quotes/dt=2023-05-13/NAME.jsonl.gz;"
 gzcat_objects quotes/dt=2023-05-12/ >"$T/got12"; gzcat_objects quotes/dt=2023-05-13/ >"$T/got13"
 is "  ... the AWS CLI reads back every record once, byte for byte, in order" \
@@ -40,9 +35,9 @@ while read -r a; do
 	    [ "$(echo "$a" | jq -r .bucket)" = lake ] && ok=$((ok + 1))
 done <"$T/acks"
 is "  ... each ack's key, bytes, ETag and record count match the object in S3" "$ok" 5
-aws3 s3 cp "s3://lake/$(keys quotes/ | head -1)" "$T/one.gz" >/dev/null
+aws3 s3 cp "s3://lake/$(s3_keys lake quotes/ | head -1)" "$T/one.gz" >/dev/null
 check "  ... objects are valid gzip (gzip -t), Content-Type application/gzip" \
-    sh -c "gzip -t '$T/one.gz' && [ \"\$(/usr/bin/aws --endpoint-url $S3_URL s3api head-object --bucket lake --key '$(keys quotes/ | head -1)' --query ContentType --output text)\" = application/gzip ]"
+    sh -c "gzip -t '$T/one.gz' && [ \"\$(/usr/bin/aws --endpoint-url $S3_URL s3api head-object --bucket lake --key '$(s3_keys lake quotes/ | head -1)' --query ContentType --output text)\" = application/gzip ]"
 
 # --- Kafka envelopes: one partition per object, offsets in keys and acks --
 awk 'BEGIN { for (i = 0; i < 10; i++) for (p = 0; p < 2; p++)
@@ -52,7 +47,7 @@ is "envelopes: exit 0, objects of 4, 4, 2 records per partition" \
     "$rc $(jq -c '[.partition, .first_offset, .last_offset, .records]' "$T/acks" | sort | tr '\n' ' ')" \
     "0 [0,100,103,4] [0,104,107,4] [0,108,109,2] [1,100,103,4] [1,104,107,4] [1,108,109,2] "
 is "  ... keys {topic}+{partition}+{offset, 20 digits} under the Kafka timestamp's day" \
-    "$(keys env/ | head -2 | tr '\n' ' ')" \
+    "$(s3_keys lake env/ | head -2 | tr '\n' ' ')" \
     "env/dt=2023-05-12/quotes+0+00000000000000000100.jsonl.gz env/dt=2023-05-12/quotes+0+00000000000000000104.jsonl.gz "
 is "  ... objects hold only the values, byte for byte (1e300 kept)" \
     "$(gzcat_objects env/dt=2023-05-12/quotes+1+ | md5sum)" \
@@ -63,7 +58,7 @@ is "  ... an ack names the topic and the offsets" \
 s3put --endpoint "$S3_URL" --max-records 4 --no-gzip 's3://lake/tpl/{topic}/p{partition}/{offset}.json' \
     <"$T/env.jsonl" >"$T/acks" 2>"$T/err"; rc=$?
 is "a full key template with {topic}, {partition}, {offset}; --no-gzip" \
-    "$rc $(keys tpl/ | head -1) $(aws3 s3 cp s3://lake/tpl/quotes/p0/00000000000000000100.json - | head -1)" \
+    "$rc $(s3_keys lake tpl/ | head -1) $(aws3 s3 cp s3://lake/tpl/quotes/p0/00000000000000000100.json - | head -1)" \
     '0 tpl/quotes/p0/00000000000000000100.json {"p":0,"i":0,"x":1e300}'
 
 # --- kprod | kcons -J | s3put: offsets from a real Kafka-protocol broker ---
@@ -114,7 +109,7 @@ echo '[{"match": "^PUT .*partNumber=2&", "action": "500", "times": 9}]' >"$T/rul
 s3put --endpoint "$PROXY_URL" --no-gzip --part-size 5M --retries 1 --retry-delay 0 \
     --max-bytes 1G 's3://lake/abort/' <"$T/big.jsonl" >"$T/acks" 2>"$T/err"; rc=$?
 is "a part that keeps failing: exit 69, no ack, the multipart upload aborted" \
-    "$rc $(wc -l <"$T/acks") $(grep -c '"method": "DELETE"' "$T/proxy.log") $(keys abort/ | wc -l)" "69 0 1 0"
+    "$rc $(wc -l <"$T/acks") $(grep -c '"method": "DELETE"' "$T/proxy.log") $(s3_keys lake abort/ | wc -l)" "69 0 1 0"
 echo '[]' >"$T/rules"
 head -3 "$F/quotes.jsonl" | s3put --endpoint "$PROXY_URL" 's3://lake/sig/' >/dev/null 2>&1
 quote_lines 10 | AWS_SESSION_TOKEN='tok/with+odd=chars' s3put --endpoint "$PROXY_URL" 's3://lake/sigtok/' >/dev/null 2>&1
