@@ -186,6 +186,39 @@ retryable(const struct s3 *s, CURLcode res)
 }
 
 /*
+ * The headers to send: every signed one as signed, Authorization, and
+ * an empty Expect (no 100-continue round trip).  NULL if out of memory.
+ */
+static struct curl_slist *
+header_list(const struct sigv4_header *sh, size_t nh, const char *auth)
+{
+	struct curl_slist *hl = NULL, *nl;
+	const char *name, *value;
+	char *line;
+	size_t i, n;
+
+	for (i = 0; i < nh + 2; i++) {
+		name = i < nh ? sh[i].name : i == nh ? "Authorization" :
+		    "Expect";
+		value = i < nh ? sh[i].value : i == nh ? auth : "";
+		n = strlen(name) + strlen(value) + 3;
+		if ((line = malloc(n)) == NULL)
+			goto fail;
+		snprintf(line, n, "%s:%s%s", name, *value ? " " : "", value);
+		nl = curl_slist_append(hl, line);
+		OPENSSL_cleanse(line, n);	/* it may hold a token */
+		free(line);
+		if (nl == NULL)
+			goto fail;
+		hl = nl;
+	}
+	return hl;
+fail:
+	curl_slist_free_all(hl);
+	return NULL;
+}
+
+/*
  * One request, retried.  query is canonical ("", "uploads=",
  * "partNumber=1&uploadId=..."); key NULL addresses the bucket.
  */
@@ -194,17 +227,15 @@ request(struct s3 *s, const char *method, const char *key,
     const char *query, const void *data, size_t len, int md5)
 {
 	char path[4096], url[5120], sha[SIGV4_SHA256_HEX], amz[17];
-	char auth[SIGV4_AUTH_MAX], why[512], md5b64[32], why2[64];
-	char h_host[600], h_date[64], h_sha[96], h_md5[64], h_auth[1100];
-	char *h_token = NULL, *enc;
+	char auth[SIGV4_AUTH_MAX], why[512], md5b64[32], *enc;
 	unsigned char digest[16];
 	struct sigv4_header sh[8];
 	struct sigv4_request req;
 	struct sigv4_key sk;
-	struct curl_slist *hl, *nl;
+	struct curl_slist *hl;
 	struct upload_src src;
 	CURLcode res;
-	size_t nh, i;
+	size_t nh;
 	long delay;
 	int attempt, rc = -1;
 
@@ -259,44 +290,12 @@ request(struct s3 *s, const char *method, const char *key,
 			s->status = 0;
 			break;
 		}
-		hl = NULL;
-		snprintf(h_host, sizeof(h_host), "Host: %s", s->host);
-		snprintf(h_date, sizeof(h_date), "x-amz-date: %s", amz);
-		snprintf(h_sha, sizeof(h_sha), "x-amz-content-sha256: %s", sha);
-		snprintf(h_auth, sizeof(h_auth), "Authorization: %s", auth);
-		nl = curl_slist_append(hl, h_host);
-		nl = nl ? curl_slist_append(hl = nl, h_date) : NULL;
-		nl = nl ? curl_slist_append(hl = nl, h_sha) : NULL;
-		nl = nl ? curl_slist_append(hl = nl, h_auth) : NULL;
-		nl = nl ? curl_slist_append(hl = nl, "Expect:") : NULL;
-		for (i = 3; nl != NULL && i < nh; i++) {
-			if (strcmp(sh[i].name, "x-amz-security-token") == 0) {
-				size_t tl = strlen(sh[i].value) + 32;
-				if ((h_token = malloc(tl)) == NULL) {
-					nl = NULL;
-					break;
-				}
-				snprintf(h_token, tl, "x-amz-security-token: "
-				    "%s", sh[i].value);
-				nl = curl_slist_append(hl = nl, h_token);
-				free(h_token);
-				h_token = NULL;
-			} else {
-				snprintf(h_md5, sizeof(h_md5), "%s: %s",
-				    strcmp(sh[i].name, "content-md5") == 0 ?
-				    "Content-MD5" : "Content-Type",
-				    sh[i].value);
-				nl = curl_slist_append(hl = nl, h_md5);
-			}
-		}
-		if (nl == NULL) {
-			curl_slist_free_all(hl);
+		if ((hl = header_list(sh, nh, auth)) == NULL) {
 			snprintf(s->message, sizeof(s->message),
 			    "out of memory");
 			s->status = 0;
 			break;
 		}
-		hl = nl;
 
 		curl_easy_reset(s->easy);
 		curl_easy_setopt(s->easy, CURLOPT_URL, url);
@@ -359,8 +358,7 @@ request(struct s3 *s, const char *method, const char *key,
 			break;
 		delay = http_backoff_ms(attempt, s->retry_delay_ms, 20000);
 		s3_strerror(s, why, sizeof(why));
-		snprintf(why2, sizeof(why2), "%s", method);
-		log_warn("%s s3://%s/%s: %s; retry %d of %d in %.1f s", why2,
+		log_warn("%s s3://%s/%s: %s; retry %d of %d in %.1f s", method,
 		    s->bucket, key ? key : "", why, attempt, s->retries,
 		    delay / 1000.0);
 		s->nretries++;
@@ -372,7 +370,6 @@ request(struct s3 *s, const char *method, const char *key,
 		}
 	}
 	OPENSSL_cleanse(auth, sizeof(auth));
-	OPENSSL_cleanse(h_auth, sizeof(h_auth));
 	return rc;
 }
 
