@@ -28,13 +28,14 @@ S3_LIBS	:= $(CURL_LIBS) $(shell pkg-config --libs zlib libcrypto 2>/dev/null) -l
 LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.
-TOOLS	 = cnn-fetch kmock kprod kcons quote-xform s3put
+TOOLS	 = cnn-fetch kmock kprod kcons quote-xform s3cat s3put
 LIBS_cnn-fetch	 = $(CURL_LIBS)
 LIBS_kmock	 = $(KAFKA_LIBS)
 LIBS_kprod	 = $(KAFKA_LIBS)
 LIBS_kcons	 = $(KAFKA_LIBS)
 LIBS_quote-xform = $(JQ_LIBS)
 LIBS_s3put	 = $(S3_LIBS)
+LIBS_s3cat	 = $(S3_LIBS)
 LIB_SRC	 = $(wildcard lib/*.c)
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libquotepipe.a

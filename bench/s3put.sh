@@ -28,7 +28,7 @@ quotes "$GB_LINES" >"$W/1g.jsonl"
 head -n $((GB_LINES / 10)) "$W/1g.jsonl" >"$W/100m.jsonl"
 
 mkdir -p "$W/s3"
-"$ROOT/build/npm/node_modules/.bin/s3rver" -d "$W/s3" -a 127.0.0.1 -p 0 -s \
+NODE_OPTIONS=--openssl-legacy-provider "$ROOT/build/npm/node_modules/.bin/s3rver" -d "$W/s3" -a 127.0.0.1 -p 0 -s \
     --configure-bucket bench >"$W/s3rver.log" 2>&1 &
 S3=$!
 for _ in $(seq 100); do grep -q listening "$W/s3rver.log" && break; sleep 0.1; done

@@ -100,7 +100,10 @@ s3rver_start() {
 	local b args=() i
 	for b in "$@"; do args+=(--configure-bucket "$b"); done
 	mkdir -p "$T/s3data"
-	"$QP_ROOT/build/npm/node_modules/.bin/s3rver" -d "$T/s3data" -a 127.0.0.1 -p 0 \
+	# s3rver 3.7 makes ListObjectsV2 continuation tokens with DES, which
+	# Node 17+ (OpenSSL 3) has only in its legacy provider.
+	NODE_OPTIONS=--openssl-legacy-provider \
+	    "$QP_ROOT/build/npm/node_modules/.bin/s3rver" -d "$T/s3data" -a 127.0.0.1 -p 0 \
 	    "${args[@]}" >"$T/s3rver.log" 2>&1 &
 	PIDS+=("$!")
 	for i in $(seq 100); do

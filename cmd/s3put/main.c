@@ -1151,12 +1151,7 @@ main(int argc, char **argv)
 	p.p_offset = json_path_compile(".offset", err, sizeof(err));
 	p.p_ts = json_path_compile(".timestamp", err, sizeof(err));
 	p.p_value = json_path_compile(".value", err, sizeof(err));
-	if (region == NULL || *region == '\0')
-		region = getenv("AWS_REGION");
-	if (region == NULL || *region == '\0')
-		region = getenv("AWS_DEFAULT_REGION");
-	if (region == NULL || *region == '\0')
-		region = "us-east-1";
+	region = s3_region(region);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		log_err("no random bytes for object names");
 		return EX_OSERR;

@@ -13,6 +13,7 @@ left fires:
   "500"        answer 500 InternalError
   "slowdown"   answer 503 SlowDown
   "drop"       read half the body, then close the connection
+  "cut"        forward, but send only half the answer's body, then close
   "delay:S"    wait S seconds, then forward
   "forward"    forward (to count matches without a fault)
   "ok"         answer 200 itself (ETag: the body's MD5), for requests
@@ -111,6 +112,19 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         data = r.read()
         self.record(body, r.status, action)
         hop = {"connection", "transfer-encoding", "content-length", "keep-alive"}
+        if action == "cut" and len(data) > 1:
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in hop:
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            up.close()
+            return
         try:
             self.answer(r.status, data, [(k, v) for k, v in r.getheaders() if k.lower() not in hop])
         except (BrokenPipeError, ConnectionResetError):

@@ -26,10 +26,12 @@ AUTH = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/s3/aws4_
 def kind(e):
     q = e["query"]
     name = e["method"]
-    for k in ("uploads", "partNumber", "uploadId"):
+    for k in ("uploads", "partNumber", "uploadId", "list-type"):
         if k in q:
             return name + " ?" + k
-    return name + (" (bucket)" if e["path"].count("/") == 1 else "")
+    if "range" in {h.lower() for h in e["headers"]}:
+        return name + " (Range)"
+    return name
 
 
 def main():

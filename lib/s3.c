@@ -14,9 +14,8 @@
 
 #include "http.h"
 #include "log.h"
-#include "sigv4.h"
-
 #include "s3.h"
+#include "sigv4.h"
 
 #define EMPTY_SHA256 \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -43,8 +42,24 @@ static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct s3 *s = arg;
-	size_t len = size * n;
+	size_t len = size * n, k;
+	long status = 0;
 	char *nb;
+
+	if (s->sink != NULL) {
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200 || status == 206) {
+			k = s->skip < len ? (size_t)s->skip : len;
+			s->skip -= k;
+			if (len > k && s->sink(s->sink_arg, data + k, len - k) ==
+			    -1) {
+				s->sink_failed = 1;
+				return 0;
+			}
+			s->sink_off += len - k;
+			return size * n;
+		}
+	}
 
 	if (s->len + len + 1 > s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 4096;
@@ -102,6 +117,17 @@ xml_text(const char *body, const char *tag, char *out, size_t outlen)
 	n = (size_t)(b - a) < outlen - 1 ? (size_t)(b - a) : outlen - 1;
 	memcpy(out, a, n);
 	out[n] = '\0';
+}
+
+const char *
+s3_region(const char *opt)
+{
+	const char *env[] = { "AWS_REGION", "AWS_DEFAULT_REGION" };
+	size_t i;
+
+	for (i = 0; (opt == NULL || *opt == '\0') && i < 2; i++)
+		opt = getenv(env[i]);
+	return opt != NULL && *opt != '\0' ? opt : "us-east-1";
 }
 
 int
@@ -227,7 +253,7 @@ request(struct s3 *s, const char *method, const char *key,
     const char *query, const void *data, size_t len, int md5)
 {
 	char path[4096], url[5120], sha[SIGV4_SHA256_HEX], amz[17];
-	char auth[SIGV4_AUTH_MAX], why[512], md5b64[32], *enc;
+	char auth[SIGV4_AUTH_MAX], why[512], md5b64[32], range[48], *enc;
 	unsigned char digest[16];
 	struct sigv4_header sh[8];
 	struct sigv4_request req;
@@ -279,6 +305,12 @@ request(struct s3 *s, const char *method, const char *key,
 		if (s->cred.token[0] != '\0')
 			sh[nh++] = (struct sigv4_header){
 			    "x-amz-security-token", s->cred.token };
+		if (s->sink != NULL && s->sink_off > 0) {
+			/* Resume a cut GET where it stopped. */
+			snprintf(range, sizeof(range), "bytes=%llu-",
+			    s->sink_off);
+			sh[nh++] = (struct sigv4_header){ "range", range };
+		}
 		req = (struct sigv4_request){ method, path, query, sh, nh,
 		    sha };
 		sk = (struct sigv4_key){ s->cred.access_key,
@@ -333,7 +365,21 @@ request(struct s3 *s, const char *method, const char *key,
 		s->len = 0;
 		if (s->body != NULL)
 			s->body[0] = '\0';
+		s->skip = 0;
 		res = curl_easy_perform(s->easy);
+		if (s->sink != NULL && s->sink_off > 0 && res == CURLE_OK) {
+			long st = 0;
+			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &st);
+			if (st == 200)	/* Range ignored: whole body again */
+				s->skip = s->sink_off;
+		}
+		if (s->sink_failed) {
+			snprintf(s->message, sizeof(s->message), "the output "
+			    "failed");
+			curl_slist_free_all(hl);
+			s->retryable = 0;
+			break;
+		}
 		curl_slist_free_all(hl);
 		if (res == CURLE_OK)
 			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE,
@@ -371,6 +417,98 @@ request(struct s3 *s, const char *method, const char *key,
 	}
 	OPENSSL_cleanse(auth, sizeof(auth));
 	return rc;
+}
+
+int
+s3_get(struct s3 *s, const char *key, s3_sink_fn sink, void *arg)
+{
+	int rc;
+
+	s->sink = sink;
+	s->sink_arg = arg;
+	s->sink_off = s->skip = 0;
+	s->sink_failed = 0;
+	rc = request(s, "GET", key, "", NULL, 0, 0);
+	s->sink = NULL;
+	return rc;
+}
+
+/* Decode the five XML entities in place. */
+static void
+xml_unescape(char *t)
+{
+	static const struct { const char *e; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&apos;", '\'' },
+	};
+	char *r = t, *w = t;
+	size_t i;
+
+	while (*r != '\0') {
+		for (i = 0; i < 5; i++)
+			if (strncmp(r, ents[i].e, strlen(ents[i].e)) == 0)
+				break;
+		if (i < 5) {
+			*w++ = ents[i].c;
+			r += strlen(ents[i].e);
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+int
+s3_list(struct s3 *s, const char *prefix, const char *token, char ***keys,
+    size_t *nkeys, char *next, size_t nextlen)
+{
+	char q[8192], ep[3 * 1024 + 1], et[3 * 1024 + 1], key[1100];
+	const char *p, *e;
+	char **k = NULL, **nk;
+	size_t n = 0, len;
+
+	*keys = NULL;
+	*nkeys = 0;
+	next[0] = '\0';
+	if (strlen(prefix) > 1024 || strlen(token) > 1024)
+		return -1;
+	sigv4_uri_encode(prefix, 0, ep);
+	sigv4_uri_encode(token, 0, et);
+	/* The canonical query: its parameters sorted by name. */
+	if (*token)
+		snprintf(q, sizeof(q), "continuation-token=%s&list-type=2&"
+		    "prefix=%s", et, ep);
+	else
+		snprintf(q, sizeof(q), "list-type=2&prefix=%s", ep);
+	if (request(s, "GET", NULL, q, NULL, 0, 0) == -1)
+		return -1;
+	for (p = s->body; p != NULL && (p = strstr(p, "<Key>")) != NULL;
+	    p = e) {
+		p += 5;
+		if ((e = strstr(p, "</Key>")) == NULL ||
+		    (len = (size_t)(e - p)) >= sizeof(key))
+			break;
+		memcpy(key, p, len);
+		key[len] = '\0';
+		xml_unescape(key);
+		if ((nk = realloc(k, (n + 1) * sizeof(*k))) == NULL ||
+		    (nk[n] = strdup(key)) == NULL) {
+			k = nk != NULL ? nk : k;
+			while (n > 0)
+				free(k[--n]);
+			free(k);
+			return -1;
+		}
+		k = nk;
+		n++;
+	}
+	if (s->body != NULL && strstr(s->body,
+	    "<IsTruncated>true</IsTruncated>") != NULL) {
+		xml_text(s->body, "NextContinuationToken", next, nextlen);
+		xml_unescape(next);
+	}
+	*keys = k;
+	*nkeys = n;
+	return 0;
 }
 
 int

@@ -1,0 +1,314 @@
+/*
+ * s3cat - every object under S3 prefixes, back as one stream of JSON
+ * lines.
+ *
+ * Objects are listed with ListObjectsV2 (in key order, so the objects
+ * of a partition come in offset order), fetched one at a time and
+ * decompressed when they are gzip (by their first bytes, not their
+ * name).  Each object's last line gets its newline if it lacked one, so
+ * the stream stays one value per line.  For ad-hoc analysis with jq and
+ * for backfills: s3cat s3://lake/quotes/ | kprod -t quotes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "log.h"
+#include "num.h"
+#include "obuf.h"
+#include "s3.h"
+#include "sig.h"
+#include "version.h"
+
+enum {
+	OPT_ENDPOINT = 256, OPT_RAW, OPT_REGION, OPT_RETRIES, OPT_TIMEOUT
+};
+
+struct cat {
+	struct obuf	 out;
+	z_stream	 z;
+	int		 raw;		/* --raw: no decompression */
+	int		 started, gz, zerr;
+	int		 in_member;	/* inside a gzip member */
+	char		 last;		/* the last byte written */
+	unsigned long	 objects;
+	unsigned long long bytes_in;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: s3cat [-hqVv] [--endpoint URL] [--raw] [--region REGION] "
+	    "[--retries N]\n"
+	    "             [--timeout SECONDS] s3://BUCKET/PREFIX ...\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\n"
+	    "Print every object under the S3 prefixes, decompressed, as one "
+	    "stream.\n\n"
+	    "  -h, --help             show this help and exit\n"
+	    "  -q, --quiet            only errors on stderr\n"
+	    "  -V, --version          print the version and exit\n"
+	    "  -v, --verbose          more messages on stderr\n"
+	    "      --endpoint URL     an S3-compatible server (path-style "
+	    "addressing)\n"
+	    "      --raw              print the objects as stored (no "
+	    "gunzip)\n"
+	    "      --region REGION    default $AWS_REGION, $AWS_DEFAULT_REGION, "
+	    "us-east-1\n"
+	    "      --retries N        retries of a failed request (default 8)\n"
+	    "      --timeout SECONDS  limit for one request (default 120)\n");
+}
+
+static void
+put(struct cat *c, const char *p, size_t n)
+{
+	if (n == 0)
+		return;
+	obuf_write(&c->out, p, n);
+	c->last = p[n - 1];
+}
+
+/* The GET's sink: gunzip (every member) or copy to stdout. */
+static int
+sink(void *arg, const char *data, size_t len)
+{
+	struct cat *c = arg;
+	char buf[65536];
+	int zr;
+
+	c->bytes_in += len;
+	if (!c->started) {
+		c->started = 1;
+		c->gz = !c->raw && len >= 2 && (unsigned char)data[0] == 0x1f &&
+		    (unsigned char)data[1] == 0x8b;
+		if (c->gz && inflateInit2(&c->z, 15 + 16) != Z_OK)
+			return -1;
+	}
+	if (!c->gz) {
+		put(c, data, len);
+		return obuf_error(&c->out) ? -1 : 0;
+	}
+	c->z.next_in = (Bytef *)(uintptr_t)data;
+	c->z.avail_in = (uInt)len;
+	while (c->z.avail_in > 0) {
+		c->in_member = 1;
+		c->z.next_out = (Bytef *)buf;
+		c->z.avail_out = sizeof(buf);
+		zr = inflate(&c->z, Z_NO_FLUSH);
+		put(c, buf, sizeof(buf) - c->z.avail_out);
+		if (zr == Z_STREAM_END) {
+			inflateReset(&c->z);	/* another gzip member */
+			c->in_member = 0;
+		}
+		else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			c->zerr = 1;
+			return -1;
+		}
+	}
+	return obuf_error(&c->out) ? -1 : 0;
+}
+
+static int
+cat_object(struct cat *c, struct s3 *s, const char *bucket, const char *key)
+{
+	char why[512];
+	int rc;
+
+	c->started = c->gz = c->zerr = c->in_member = 0;
+	c->last = '\n';
+	memset(&c->z, 0, sizeof(c->z));
+	log_info("s3://%s/%s", bucket, key);
+	rc = s3_get(s, key, sink, c);
+	if (c->gz)
+		inflateEnd(&c->z);
+	if (rc == 0 && c->gz && c->in_member) {
+		c->zerr = 1;		/* the gzip stream stops short */
+		rc = -1;
+	}
+	if (rc == -1) {
+		if (obuf_error(&c->out)) {
+			log_err("stdout: %s", strerror(obuf_error(&c->out)));
+			return EX_IOERR;
+		}
+		if (c->zerr) {
+			log_err("s3://%s/%s: not valid gzip (or cut short)",
+			    bucket, key);
+			return EX_DATAERR;
+		}
+		s3_strerror(s, why, sizeof(why));
+		log_err("s3://%s/%s: %s", bucket, key, why);
+		return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
+	}
+	if (c->last != '\n' && !c->raw)
+		put(c, "\n", 1);
+	c->objects++;
+	return 0;
+}
+
+/* Every object under one s3://BUCKET/PREFIX; returns an exit status. */
+static int
+cat_prefix(struct cat *c, struct s3 *s, const char *bucket,
+    const char *prefix)
+{
+	char token[1100] = "", next[1100], why[512], **keys;
+	size_t n, i;
+	unsigned long found = 0;
+	int rc = 0;
+
+	do {
+		if (s3_list(s, prefix, token, &keys, &n, next,
+		    sizeof(next)) == -1) {
+			s3_strerror(s, why, sizeof(why));
+			if (s->status == 404)
+				log_err("s3://%s: no such bucket", bucket);
+			else
+				log_err("s3://%s/%s: listing: %s", bucket,
+				    prefix, why);
+			return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
+		}
+		for (i = 0; i < n; i++) {
+			if (rc == 0 && !sig_caught())
+				rc = cat_object(c, s, bucket, keys[i]);
+			free(keys[i]);
+		}
+		free(keys);
+		found += n;
+		memcpy(token, next, sizeof(token));
+	} while (rc == 0 && token[0] != '\0' && !sig_caught());
+	if (rc == 0 && found == 0) {
+		log_err("s3://%s/%s: no objects", bucket, prefix);
+		return EX_NOINPUT;
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "region", required_argument, NULL, OPT_REGION },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct cat c;
+	struct s3 s;
+	const char *region = NULL, *endpoint = NULL, *b, *slash;
+	char bucket[64], err[512];
+	long long retries = 8, timeout_ms = 120000;
+	int ch, i, verbosity = LOG_NOTICE, status = 0;
+
+	log_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "hqVv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			return 0;
+		case 'q':
+			verbosity = LOG_ERR;
+			break;
+		case 'V':
+			printf("s3cat %s (zlib %s, %s)\n", QP_VERSION,
+			    zlibVersion(), curl_version());
+			return 0;
+		case 'v':
+			verbosity++;
+			break;
+		case OPT_ENDPOINT:
+			endpoint = optarg;
+			break;
+		case OPT_RAW:
+			c.raw = 1;
+			break;
+		case OPT_REGION:
+			region = optarg;
+			break;
+		case OPT_RETRIES:
+			if (num_parse(optarg, 0, 100, &retries) == -1) {
+				log_err("--retries %s: expected 0 to 100",
+				    optarg);
+				return EX_USAGE;
+			}
+			break;
+		case OPT_TIMEOUT:
+			if (num_parse_seconds(optarg, 1, 86400LL * 1000,
+			    &timeout_ms) == -1) {
+				log_err("--timeout %s: expected seconds such "
+				    "as 120 or 0.5", optarg);
+				return EX_USAGE;
+			}
+			break;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	log_set_level(verbosity);
+	if (optind == argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	/* Every argument is checked before anything is fetched. */
+	for (i = optind; i < argc; i++) {
+		b = argv[i] + 5;
+		if (strncmp(argv[i], "s3://", 5) != 0 || *b == '\0' ||
+		    (slash = strchr(b, '/')) == b ||
+		    (slash != NULL ? (size_t)(slash - b) : strlen(b)) >=
+		    sizeof(bucket)) {
+			log_err("%s: expected s3://BUCKET/PREFIX", argv[i]);
+			return EX_USAGE;
+		}
+	}
+	region = s3_region(region);
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	sig_install();
+	obuf_open(&c.out, STDOUT_FILENO, 256 * 1024);
+	for (i = optind; i < argc && status == 0 && !sig_caught(); i++) {
+		b = argv[i] + 5;
+		slash = strchr(b, '/');
+		snprintf(bucket, sizeof(bucket), "%.*s", slash != NULL ?
+		    (int)(slash - b) : (int)strlen(b), b);
+		memset(&s, 0, sizeof(s));
+		s.bucket = bucket;
+		s.region = region;
+		s.endpoint = endpoint;
+		s.timeout_ms = (long)timeout_ms;
+		s.retries = (int)retries;
+		s.retry_delay_ms = 500;
+		if (s3_init(&s, err, sizeof(err)) == -1) {
+			log_err("%s", err);
+			status = strstr(err, "URL") != NULL ? EX_USAGE :
+			    EX_CONFIG;
+		} else
+			status = cat_prefix(&c, &s, bucket, slash != NULL ?
+			    slash + 1 : "");
+		s3_close(&s);
+	}
+	if (obuf_close(&c.out) != 0 && status == 0) {
+		log_err("stdout: %s", strerror(c.out.err));
+		status = EX_IOERR;
+	}
+	log_info("%lu objects, %llu bytes fetched", c.objects, c.bytes_in);
+	curl_global_cleanup();
+	return status;
+}

@@ -1,0 +1,58 @@
+# s3cat against s3rver: what s3put stored comes back byte for byte, over
+# many pages of listing, resumed after a cut transfer, signed right.
+. "$QP_ROOT/tests/lib.sh"
+s3rver_start lake
+s3proxy_start "$S3_URL"
+
+quote_lines 3000 >"$T/q"
+s3put --endpoint "$S3_URL" --max-records 400 's3://lake/rt/' <"$T/q" >/dev/null 2>"$T/err"
+s3cat --endpoint "$S3_URL" s3://lake/rt/ >"$T/out" 2>"$T/err"; rc=$?
+is "s3put then s3cat: exit 0, every record back in order, byte for byte" \
+    "$rc $(cmp -s "$T/out" "$T/q" && echo same)" "0 same"
+s3put --endpoint "$S3_URL" --no-gzip --max-records 1000 's3://lake/mixed/a/' <"$T/q" >/dev/null 2>&1
+printf '{"no":"newline"}' >"$T/nonl"; aws3 s3 cp "$T/nonl" s3://lake/mixed/b/x.json >/dev/null
+s3cat --endpoint "$S3_URL" s3://lake/mixed/ >"$T/out" 2>"$T/err"; rc=$?
+is "plain objects too, and a last line without its newline gets one" \
+    "$rc $(tail -1 "$T/out") $(wc -l <"$T/out")" '0 {"no":"newline"} 3001'
+s3cat --endpoint "$S3_URL" s3://lake/rt/ s3://lake/mixed/b/ >"$T/out" 2>"$T/err"; rc=$?
+is "several prefixes, one stream" "$rc $(wc -l <"$T/out")" "0 3001"
+s3cat --endpoint "$S3_URL" --raw s3://lake/rt/ | gzip -dc | cmp -s - "$T/q"
+is "--raw: the objects as stored (gzip)" "${PIPESTATUS[0]} $?" "0 0"
+
+# More than one page of ListObjectsV2 (1000 keys a page).
+quote_lines 1100 | s3put --endpoint "$S3_URL" --max-records 1 --no-gzip 's3://lake/many/' >/dev/null 2>&1
+s3cat --endpoint "$S3_URL" s3://lake/many/ >"$T/out" 2>"$T/err"; rc=$?
+is "1100 objects: listed over two pages, all read" "$rc $(sort "$T/out" | md5sum)" "0 $(quote_lines 1100 | sort | md5sum)"
+
+# A transfer cut in the middle is resumed with Range, not repeated.
+big=$(s3_keys lake rt/ | head -1)
+echo '[{"match": "^GET /lake/rt/", "action": "cut", "times": 1}]' >"$T/rules"
+: >"$T/proxy.log"
+s3cat --endpoint "$PROXY_URL" s3://lake/rt/ >"$T/out" 2>"$T/err"; rc=$?
+is "a GET cut halfway: resumed, every record once" "$rc $(cmp -s "$T/out" "$T/q" && echo same)" "0 same"
+is "  ... the retry asked for the rest (Range: bytes=N-)" \
+    "$(jq -r 'select(.headers.range != null) | .headers.range' "$T/proxy.log" | grep -cE '^bytes=[1-9][0-9]*-$')" 1
+echo '[]' >"$T/rules"
+/usr/bin/python3 "$QP_ROOT/tests/cli/sigcheck.py" "$T/proxy.log" S3RVER >"$T/sig"; rc=$?
+is "botocore agrees with s3cat's signatures: list, GET, GET with Range" \
+    "$rc $(grep -oE '^GET[^:]*' "$T/sig" | sort -u | tr '\n' ',')" "0 GET,GET (Range),GET ?list-type,"
+
+kmock_start -t back:2
+s3cat --endpoint "$S3_URL" s3://lake/rt/ | kprod -b "$BROKERS" -t back 2>"$T/err"; rc=$?
+is "a backfill: s3cat | kprod puts all 3000 back into Kafka" \
+    "$rc $(kcons -b "$BROKERS" -t back -e 2>/dev/null | wc -l)" "0 3000"
+
+s3cat --endpoint "$S3_URL" s3://lake/none/ >"$T/out" 2>"$T/err"; rc=$?
+is "nothing under the prefix: exit 66, said" "$rc $(cat "$T/err")" "66 s3cat: s3://lake/none/: no objects"
+s3cat --endpoint "$S3_URL" s3://nosuch/x >/dev/null 2>"$T/err"; rc=$?
+is "an unknown bucket: exit 69" "$rc $(cat "$T/err")" "69 s3cat: s3://nosuch: no such bucket"
+echo 'not gzip at all' | gzip | head -c 20 >"$T/bad.gz"; aws3 s3 cp "$T/bad.gz" s3://lake/bad/x.gz >/dev/null
+s3cat --endpoint "$S3_URL" s3://lake/bad/ >/dev/null 2>"$T/err"; rc=$?
+is "a broken gzip object: exit 65 naming it" "$rc $(grep -c 's3://lake/bad/x.gz: not valid gzip' "$T/err")" "65 1"
+for a in lake/x s3:// s3:///x; do
+	s3cat "$a" >/dev/null 2>&1; rc=$?
+	is "bad argument '$a': exit 64" "$rc" 64
+done
+s3cat --endpoint "$S3_URL" s3://lake/rt/ 2>"$T/err" | head -1 >/dev/null
+is "s3cat | head -1: exit 74 (its reader went away), no hang" "${PIPESTATUS[0]}" 74
+done_testing
