@@ -28,7 +28,8 @@ S3_LIBS	:= $(CURL_LIBS) $(shell pkg-config --libs zlib libcrypto 2>/dev/null) -l
 LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.
-TOOLS	 = cnn-fetch kmock kprod kcons quote-xform s3cat s3put
+TOOLS	 = athena-ddl cnn-fetch kmock kprod kcons quote-xform s3cat s3put
+LIBS_athena-ddl	 =
 LIBS_cnn-fetch	 = $(CURL_LIBS)
 LIBS_kmock	 = $(KAFKA_LIBS)
 LIBS_kprod	 = $(KAFKA_LIBS)
