@@ -147,6 +147,16 @@ string_kind(const char *s, size_t n)
 
 static void	merge_value(struct type *t, const char **pp);
 
+/* Move *pp past a value whose type no longer matters (a conflict). */
+static void
+pass_over(const char **pp)
+{
+	struct type skip = { T_NONE, NULL, NULL, 0 };
+
+	merge_value(&skip, pp);
+	to_string(&skip);	/* frees what was built */
+}
+
 /* Merge a scalar kind into t. */
 static void
 merge_kind(struct type *t, enum kind k)
@@ -203,11 +213,8 @@ merge_value(struct type *t, const char **pp)
 			p = ws(q) + 1;		/* ':' */
 			if (t->kind == T_STRUCT)
 				merge_value(field_type(t, key, n), &p);
-			else {
-				struct type skip = { T_NONE, NULL, NULL, 0 };
-				merge_value(&skip, &p);
-				to_string(&skip);
-			}
+			else
+				pass_over(&p);
 			p = ws(p);
 			if (*p == ',')
 				p = ws(p + 1);
@@ -225,11 +232,8 @@ merge_value(struct type *t, const char **pp)
 		while (p < p_end && *p != ']') {
 			if (t->kind == T_ARRAY)
 				merge_value(t->elem, &p);
-			else {
-				struct type skip = { T_NONE, NULL, NULL, 0 };
-				merge_value(&skip, &p);
-				to_string(&skip);
-			}
+			else
+				pass_over(&p);
 			p = ws(p);
 			if (*p == ',')
 				p = ws(p + 1);
