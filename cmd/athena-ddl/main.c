@@ -367,7 +367,7 @@ main(int argc, char **argv)
 	const char *since = "2020-01-01", *format = "yyyy-MM-dd", *line, *p;
 	struct jsonl_reader r;
 	enum jsonl_status st;
-	struct type *root = type_new(T_STRUCT);
+	struct type *root;
 	char col[256], why[512], loc[2048];
 	size_t max_line = JSONL_DEFAULT_MAX_LINE, len, i, j;
 	unsigned long nrec = 0, nbad = 0;
@@ -429,6 +429,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	root = type_new(T_STRUCT);
 	snprintf(loc, sizeof(loc), "%s%s", location,
 	    location[strlen(location) - 1] == '/' ? "" : "/");
 

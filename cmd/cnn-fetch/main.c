@@ -42,7 +42,7 @@
 
 enum {
 	OPT_BASE_URL = 256, OPT_CACERT, OPT_DATE, OPT_EVERY, OPT_MAX_SIZE,
-	OPT_REGIONS, OPT_RETRIES, OPT_RETRY_DELAY, OPT_TIMEOUT
+	OPT_REGIONS, OPT_RETRIES, OPT_RETRY_DELAY, OPT_STATE, OPT_TIMEOUT
 };
 
 /* What a browser on edition.cnn.com sends; -H replaces or removes them. */
@@ -70,7 +70,7 @@ struct answer {
 
 struct fetch {
 	/* options */
-	const char	*base, *regions, *date, *cacert;
+	const char	*base, *regions, *date, *cacert, *state;
 	long long	 timeout_ms, retry_delay_ms, every_ms;
 	long long	 retries;
 	size_t		 max_size;
@@ -99,7 +99,7 @@ usage(FILE *fp)
 	    "[--max-size SIZE]\n"
 	    "                 [--regions LIST] [--retries N] "
 	    "[--retry-delay SECONDS]\n"
-	    "                 [--timeout SECONDS]\n");
+	    "                 [--state FILE] [--timeout SECONDS]\n");
 }
 
 static void
@@ -125,6 +125,9 @@ help(void)
 	    "3)\n"
 	    "      --retry-delay SECONDS  first backoff (default 1), doubled "
 	    "each retry\n"
+	    "      --state FILE       print only quotes changed since FILE; "
+	    "new state\n"
+	    "                         to FILE.next (with --every: to FILE)\n"
 	    "      --timeout SECONDS  limit for one request (default 30)\n");
 }
 
@@ -637,6 +640,9 @@ poll_forever(struct fetch *f)
 		rc = fetch_date(f, date);
 		if (rc == INTERRUPTED)
 			return 0;
+		if (rc == 0 && f->state != NULL &&
+		    seen_save(f->seen, f->state) == -1)
+			log_warn("--state %s: %s", f->state, strerror(errno));
 		if (rc == EX_IOERR || rc == EX_OSERR || rc == EX_USAGE)
 			return rc;
 		/* Other failures are reported; the next poll may do better. */
@@ -709,6 +715,7 @@ main(int argc, char **argv)
 		{ "regions", required_argument, NULL, OPT_REGIONS },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+		{ "state", required_argument, NULL, OPT_STATE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -716,8 +723,8 @@ main(int argc, char **argv)
 	};
 	struct fetch f;
 	struct curl_slist *nl;
-	char date[16], why[64];
-	int ch, verbosity = LOG_NOTICE, status;
+	char date[16], why[64], next[4096];
+	int i, ch, verbosity = LOG_NOTICE, status;
 
 	log_init(argv[0]);
 	memset(&f, 0, sizeof(f));
@@ -814,6 +821,9 @@ main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_STATE:
+			f.state = optarg;
+			break;
 		case OPT_TIMEOUT:
 			if (parse_seconds_opt("timeout", optarg, 1,
 			    &f.timeout_ms) == -1) {
@@ -839,7 +849,8 @@ main(int argc, char **argv)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    setup_curl(&f) == -1 ||
 	    obuf_open(&f.out, STDOUT_FILENO, 256 * 1024) == -1 ||
-	    (f.every_ms > 0 && ((f.seen = seen_new()) == NULL ||
+	    ((f.every_ms > 0 || f.state != NULL) && ((f.seen = seen_new()) ==
+	    NULL ||
 	    (f.symbol = json_path_compile(".symbol", why, sizeof(why))) ==
 	    NULL ||
 	    (f.updated = json_path_compile(".last_updated", why,
@@ -847,6 +858,14 @@ main(int argc, char **argv)
 		log_err("cannot start: out of memory");
 		status = EX_OSERR;
 		goto out;
+	}
+	if (f.state != NULL && (i = seen_load(f.seen, f.state)) != 0) {
+		if (i == -1) {
+			log_err("--state %s: %s", f.state, strerror(errno));
+			status = EX_NOINPUT;
+			goto out;
+		}
+		log_warn("--state %s: %d lines could not be read", f.state, i);
 	}
 	sig_install();
 	if (f.every_ms > 0)
@@ -858,6 +877,18 @@ main(int argc, char **argv)
 		if (status == INTERRUPTED) {
 			log_err("interrupted before the quotes arrived");
 			status = EX_TEMPFAIL;
+		}
+		/*
+		 * The new state goes to FILE.next: the caller moves it over
+		 * FILE once what was printed is safely delivered.
+		 */
+		if (status == 0 && f.state != NULL) {
+			snprintf(next, sizeof(next), "%s.next", f.state);
+			if (obuf_flush(&f.out) == 0 &&
+			    seen_save(f.seen, next) == -1) {
+				log_err("%s: %s", next, strerror(errno));
+				status = EX_CANTCREAT;
+			}
 		}
 	}
 	if (obuf_close(&f.out) != 0 && status == 0) {

@@ -3,9 +3,15 @@
  * half full.  Entries are never removed: the set of symbols is small
  * and stable.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "jsonl.h"
 
 #include "seen.h"
 
@@ -123,4 +129,65 @@ seen_update(struct seen *s, const char *key, size_t klen,
 	e->stamp = ns;
 	e->slen = slen;
 	return 1;
+}
+
+int
+seen_load(struct seen *s, const char *path)
+{
+	struct json_path *pk, *ps;
+	struct jsonl_reader r;
+	enum jsonl_status st;
+	const char *line, *k, *v;
+	size_t len, klen, vlen;
+	char err[64];
+	int bad = 0;
+
+	if (jsonl_open_path(&r, path, JSONL_DEFAULT_MAX_LINE) == -1)
+		return errno == ENOENT ? 0 : -1;
+	r.validate = 1;
+	pk = json_path_compile(".key", err, sizeof(err));
+	ps = json_path_compile(".stamp", err, sizeof(err));
+	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF &&
+	    st != JSONL_ERROR) {
+		if (st == JSONL_LINE && pk != NULL && ps != NULL &&
+		    json_lookup(line, len, pk, &k, &klen) != JSON_MISSING &&
+		    json_lookup(line, len, ps, &v, &vlen) != JSON_MISSING)
+			(void)seen_update(s, k, klen, v, vlen);
+		else
+			bad++;
+	}
+	json_path_free(pk);
+	json_path_free(ps);
+	jsonl_close(&r);
+	return st == JSONL_ERROR ? -1 : bad;
+}
+
+int
+seen_save(const struct seen *s, const char *path)
+{
+	char tmp[4096];
+	FILE *fp;
+	size_t i;
+	int fail;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fp = fopen(tmp, "w")) == NULL)
+		return -1;
+	for (i = 0; i < s->cap; i++)
+		if (s->tab[i].key != NULL)
+			fprintf(fp, "{\"key\":%.*s,\"stamp\":%.*s}\n",
+			    (int)s->tab[i].klen, s->tab[i].key,
+			    (int)s->tab[i].slen, s->tab[i].stamp);
+	fail = fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
+	if (fclose(fp) != 0)
+		fail = 1;
+	if (fail || rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }

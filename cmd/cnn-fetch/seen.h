@@ -23,4 +23,14 @@ void	seen_free(struct seen *);
 int	seen_update(struct seen *, const char *key, size_t klen,
 	    const char *stamp, size_t slen);
 
+/*
+ * The table as JSON lines, {"key":KEY,"stamp":STAMP} (both raw JSON
+ * values, as recorded), for --state.  seen_load() adds a file's entries
+ * (a missing file adds none) and returns the number of lines it could
+ * not read, or -1 with errno; seen_save() writes path atomically (a
+ * temporary file renamed) and returns 0 or -1 with errno.
+ */
+int	seen_load(struct seen *, const char *path);
+int	seen_save(const struct seen *, const char *path);
+
 #endif

@@ -122,6 +122,23 @@ is "file:// replays a saved answer" "$rc $(cmp -s "$T/out" "$EXPECT" && echo sam
 cnn-fetch --base-url "file://$T/replay" --date 2023-05-13 >"$T/out" 2>"$T/err"; rc=$?
 is "file:// with no file for the date: exit 66, no output" "$rc $(wc -c <"$T/out")" "66 0"
 
+# --state: only quotes changed since the last committed run.
+S=$T/state
+cnn-fetch --base-url "file://$T/replay" --date 2023-05-12 --state "$S" >"$T/out" 2>"$T/err"; rc=$?
+is "--state, first run: every quote, the new state in FILE.next" \
+    "$rc $(wc -l <"$T/out") $(wc -l <"$S.next") $([ -e "$S" ] && echo has-state || echo no-state)" "0 3 3 no-state"
+cnn-fetch --base-url "file://$T/replay" --date 2023-05-12 --state "$S" >"$T/out" 2>"$T/err"
+is "  ... until FILE.next is moved over FILE (delivery confirmed), a rerun prints them again" "$(wc -l <"$T/out")" 3
+mv "$S.next" "$S"
+cnn-fetch --base-url "file://$T/replay" --date 2023-05-12 --state "$S" >"$T/out" 2>"$T/err"; rc=$?
+is "  ... after it, the same answer prints nothing" "$rc $(wc -c <"$T/out")" "0 0"
+sed -i '2s/"last_updated":"[^"]*"/"last_updated":"2023-05-12T22:00:00+00:00"/' "$T/replay$D"
+cnn-fetch --base-url "file://$T/replay" --date 2023-05-12 --state "$S" >"$T/out" 2>"$T/err"; rc=$?
+is "  ... and a changed quote prints just that one" "$rc $(jq -r .symbol "$T/out")" "0 $(sed -n 1p "$EXPECT" | jq -r .symbol)"
+{ echo '{"key":"X"'; echo '{"key":"Y","stamp":"s"}'; } >"$T/badstate"
+cnn-fetch --base-url "file://$T/replay" --date 2023-05-12 --state "$T/badstate" >"$T/out" 2>"$T/err"; rc=$?
+is "  ... a state file with a broken line: a warning, the rest used" "$rc $(grep -c '1 lines could not be read' "$T/err")" "0 1"
+
 for bad in "--date 2023-02-30" "--date 12/05/2023" "--timeout 0" "--timeout abc" \
     "--retries -1" "--every 0" "-H NoColon" "--max-size 0" "extra-arg"; do
 	cnn-fetch $bad >/dev/null 2>"$T/err"; rc=$?
