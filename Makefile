@@ -105,6 +105,10 @@ install: all
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 cmd/quote-xform/clean.jq $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(DATADIR)/cron $(DESTDIR)$(DATADIR)/systemd
+	install -m 755 examples/producer.sh examples/consumer.sh $(DESTDIR)$(DATADIR)
+	install -m 755 examples/cron/quotepipe-cron $(DESTDIR)$(DATADIR)/cron
+	install -m 644 examples/systemd/quotepipe-consumer.service $(DESTDIR)$(DATADIR)/systemd
 
 clean:
 	rm -rf build
