@@ -1,31 +1,73 @@
 #!/bin/bash
 # examples/demo.sh [BIN_DIR] - the main job on embedded defaults.
 #
-# The producer side and the Kafka leg, so far: start a local broker
-# (kmock), replay a saved answer of CNN's endpoint through cnn-fetch |
-# quote-xform | kprod, read the records back with kcons, and show where
-# they landed.  Needs no network beyond 127.0.0.1.  The quotes are
-# examples/replay/ (invented values in CNN's shape).
+# Starts a local Kafka-protocol broker (kmock) and a local S3 server
+# (s3rver, installed by `make deps` into build/npm), runs the producer
+# side on a saved answer of CNN's endpoint (examples/replay/: invented
+# values), the consumer side into S3, shows what landed, answers the
+# original project's questions from the data in S3, prints the Athena
+# table for it, and stops everything it started.  No network beyond
+# 127.0.0.1.
 set -euo pipefail
 BIN=$(cd "${1:-build/bin}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
 W=$(mktemp -d /tmp/quotepipe-demo.XXXXXX)
-KM=
-trap '[ -n "$KM" ] && kill "$KM" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
+export PATH=$BIN:$PATH QP_BIN=$BIN
 
-echo "== kmock: a local Kafka-protocol broker (3 brokers, topic quotes with 3 partitions)"
-"$BIN/kmock" -t quotes:3 >"$W/kmock.out" &
-KM=$!
+echo "== kmock: a local Kafka-protocol broker (topic quotes, 3 partitions)"
+kmock -t quotes:3 >"$W/kmock.out" &
+PIDS+=("$!")
 for _ in $(seq 50); do [ -s "$W/kmock.out" ] && break; sleep 0.1; done
 export KAFKA_BROKERS=$(head -1 "$W/kmock.out")
 echo "   KAFKA_BROKERS=$KAFKA_BROKERS"
 
+echo "== s3rver: a local S3 API server (bucket lake)"
+NODE_OPTIONS=--openssl-legacy-provider "$ROOT/build/npm/node_modules/.bin/s3rver" \
+    -d "$W/s3" -a 127.0.0.1 -p 0 --configure-bucket lake >"$W/s3rver.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 100); do grep -q listening "$W/s3rver.log" && break; sleep 0.1; done
+S3=http://$(grep -oE '127\.0\.0\.1:[0-9]+' "$W/s3rver.log" | head -1)
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true
+echo "   endpoint $S3"
+
 REPLAY=file://$HERE/replay
-echo "== cnn-fetch --base-url $REPLAY --date 2023-05-12 | quote-xform | kprod -t quotes -k .symbol --report"
-"$BIN/cnn-fetch" --base-url "$REPLAY" --date 2023-05-12 | "$BIN/quote-xform" |
-    "$BIN/kprod" -t quotes -k .symbol --report
-echo "== kcons -t quotes -e   (the cleaned quotes, byte for byte)"
-"$BIN/kcons" -t quotes -e
-echo "== kcons -t quotes -e -J   (envelopes), counted per partition"
-"$BIN/kcons" -t quotes -e -J | sed 's/.*"partition":\([0-9]*\).*/partition \1/' | sort | uniq -c
-echo "== done: $("$BIN/kcons" -t quotes -e | wc -l) cleaned quotes through Kafka and back"
+echo
+echo "== producer side: cnn-fetch --base-url $REPLAY | quote-xform | kprod -t quotes -k .symbol"
+QP_STATE=$W/state "$HERE/producer.sh" --base-url "$REPLAY" --date 2023-05-12
+echo "   and once more for the same hour (QP_STATE): nothing is sent twice"
+QP_STATE=$W/state "$HERE/producer.sh" --base-url "$REPLAY" --date 2023-05-12
+echo "   Kafka holds $(kcons -t quotes -e | wc -l) cleaned quotes"
+
+echo
+echo "== consumer side: kcons -J -G quotes-s3 --commit-acks FIFO | s3put ... > FIFO"
+QP_KCONS_ARGS=-e "$HERE/consumer.sh" --endpoint "$S3" --time-field .last_updated \
+    --max-records 2 's3://lake/quotes/dt=%Y-%m-%d/'
+echo "   objects in s3://lake/quotes/ (records, and the Kafka partition in each key):"
+for k in $(aws --endpoint-url "$S3" s3api list-objects-v2 --bucket lake --prefix quotes/ \
+    --query 'Contents[].Key' --output text 2>/dev/null | tr '\t' '\n'); do
+	n=$(s3cat --endpoint "$S3" "s3://lake/$k" | wc -l)
+	printf '   %-62s %d records\n' "$k" "$n"
+done
+echo "   records per Kafka partition:"
+for k in $(aws --endpoint-url "$S3" s3api list-objects-v2 --bucket lake --prefix quotes/ \
+    --query 'Contents[].Key' --output text 2>/dev/null | tr '\t' '\n'); do
+	echo "$k $(s3cat --endpoint "$S3" "s3://lake/$k" | wc -l)"
+done | sed -E 's/.*\+([0-9]+)\+.* ([0-9]+)$/\1 \2/' |
+    awk '{ n[$1] += $2 } END { for (p in n) printf "     partition %s: %d\n", p, n[p] }' | sort
+
+echo
+echo "== the original project's questions, answered from S3 (s3cat | jq)"
+s3cat --endpoint "$S3" s3://lake/quotes/ >"$W/all.jsonl"
+echo "   how many rows: $(wc -l <"$W/all.jsonl")"
+echo "   the day's top movers (by percent change):"
+jq -s -r 'sort_by(-(.percent_change_from_prev_close | fabs)) | .[:3][] |
+    "     \(.name) (\(.symbol), \(.country_name)): \(.percent_change_from_prev_close * 10000 | round / 100)%"' \
+    "$W/all.jsonl"
+
+echo
+echo "== the Athena table for it (athena-ddl; no Glue crawler, no MSCK REPAIR)"
+athena-ddl --location s3://lake/quotes/ --since 2023-05-12 "$W/all.jsonl" | sed 's/^/   /'
+echo "== done: everything started here is stopped on exit"
