@@ -28,12 +28,13 @@ S3_LIBS	:= $(CURL_LIBS) $(shell pkg-config --libs zlib libcrypto 2>/dev/null) -l
 LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.
-TOOLS	 = athena-ddl cnn-fetch kmock kprod kcons quote-xform s3cat s3put
+TOOLS	 = athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-xform s3cat s3put
 LIBS_athena-ddl	 =
 LIBS_cnn-fetch	 = $(CURL_LIBS)
 LIBS_kmock	 = $(KAFKA_LIBS)
 LIBS_kprod	 = $(KAFKA_LIBS)
 LIBS_kcons	 = $(KAFKA_LIBS)
+LIBS_lambda-bootstrap = $(CURL_LIBS)
 LIBS_quote-xform = $(JQ_LIBS)
 LIBS_s3put	 = $(S3_LIBS)
 LIBS_s3cat	 = $(S3_LIBS)
@@ -109,6 +110,8 @@ install: all
 	install -m 755 examples/producer.sh examples/consumer.sh $(DESTDIR)$(DATADIR)
 	install -m 755 examples/cron/quotepipe-cron $(DESTDIR)$(DATADIR)/cron
 	install -m 644 examples/systemd/quotepipe-consumer.service $(DESTDIR)$(DATADIR)/systemd
+	install -d $(DESTDIR)$(DATADIR)/lambda
+	install -m 755 examples/lambda/handler.sh $(DESTDIR)$(DATADIR)/lambda
 
 clean:
 	rm -rf build

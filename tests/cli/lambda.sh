@@ -1,0 +1,110 @@
+# lambda-bootstrap against a stand-in for the Lambda Runtime API
+# (tests/cli/lambdaapi.py, from AWS's published API): success, failure,
+# init failure, the deadline; then the producer side as the handler.
+. "$QP_ROOT/tests/lib.sh"
+H=$T/handlers; mkdir -p "$H"
+
+# api EVENTS...: start a Runtime API serving these events; sets API.
+api() {
+	local name=api$RANDOM
+	printf '%s\n' "$@" >"$T/$name.events"
+	: >"$T/$name.log"
+	/usr/bin/python3 "$QP_ROOT/tests/cli/lambdaapi.py" --port-file "$T/$name.port" \
+	    --log "$T/$name.log" --events "$T/$name.events" >/dev/null 2>&1 &
+	PIDS+=("$!")
+	wait_for 10 test -s "$T/$name.port"
+	export AWS_LAMBDA_RUNTIME_API=127.0.0.1:$(cat "$T/$name.port")
+	LOG=$T/$name.log
+}
+posted() { jq -r "$1" "$LOG"; }
+
+cat >"$H/echo" <<'SH'
+#!/bin/sh
+# The event in, a JSON answer out, with what the runtime passed.
+ev=$(cat)
+printf '{"event":%s,"id":"%s","deadline_set":%s}\n' "$ev" "$LAMBDA_REQUEST_ID" \
+    "$([ "$LAMBDA_DEADLINE_MS" -gt 0 ] && echo true || echo false)"
+SH
+printf '#!/bin/sh\necho "starting" >&2\necho "producer: failed at kprod" >&2\nexit 69\n' >"$H/fail"
+printf '#!/bin/sh\necho plain text out\n' >"$H/text"
+printf '#!/bin/sh\nexec sleep 30\n' >"$H/slow"
+chmod +x "$H"/*
+
+api '{"event":{"n":1}}' '{"event":{"n":2}}'
+lambda-bootstrap "$H/echo" >"$T/out" 2>"$T/err"; rc=$?
+is "two invocations in one environment: two responses, then exit when the API goes (69)" \
+    "$rc $(posted 'select(.kind == "response") | .id' | tr '\n' ' ')" "69 req-1 req-2 "
+is "  ... the event reaches the handler's stdin, its JSON stdout is the response" \
+    "$(posted 'select(.id == "req-2") | .body' | jq -c .)" '{"event":{"n":2},"id":"req-2","deadline_set":true}'
+
+api '{"event":{}}'
+lambda-bootstrap "$H/fail" >"$T/out" 2>"$T/err"
+is "a failing handler: an error posted with its status and last stderr line" \
+    "$(posted 'select(.kind == "error") | .body' | jq -r '"\(.errorType) | \(.errorMessage)"')" \
+    "Runtime.HandlerFailed | $H/fail exited 69: producer: failed at kprod"
+is "  ... with Lambda-Runtime-Function-Error-Type" "$(posted '.headers["Lambda-Runtime-Function-Error-Type"]')" Unhandled
+grep_file "  ... and its stderr in the function's log" "^producer: failed at kprod$" "$T/err"
+
+api '{"event":{}}'
+lambda-bootstrap "$H/text" >/dev/null 2>&1
+is "output that is not JSON goes back as a JSON string" "$(posted .body)" '"plain text out\n"'
+
+api '{"event":{}}'
+lambda-bootstrap "$H/no-such-handler" >/dev/null 2>"$T/err"; rc=$?
+is "a handler that cannot run: init error posted, exit 78, no event taken" \
+    "$rc $(posted '"\(.kind) \(.body | fromjson | .errorType)"')" "78 init-error Runtime.InvalidHandler"
+_HANDLER=$H/echo lambda-bootstrap >/dev/null 2>&1; rc=$?
+is "the handler from _HANDLER (as the image's CMD sets it)" "$rc $(posted 'select(.kind == "response") | .id')" "69 req-1"
+
+api '{"event":{},"deadline_ms":1500}'
+start=$(date +%s.%N)
+lambda-bootstrap "$H/slow" >/dev/null 2>"$T/err"
+is "the deadline: the handler stopped, Runtime.Timeout posted before the deadline" \
+    "$(posted '"\(.kind) \(.body | fromjson | .errorType)"') $(echo "$(posted .t) - $start < 1.5" | bc)" \
+    "error Runtime.Timeout 1"
+is "  ... and the handler is gone" "$(pgrep -f "$H/slow" | wc -l)" 0
+env -u AWS_LAMBDA_RUNTIME_API lambda-bootstrap "$H/echo" >/dev/null 2>"$T/err"; rc=$?
+is "outside Lambda (no AWS_LAMBDA_RUNTIME_API): exit 78, said" "$rc $(grep -c 'not running in Lambda' "$T/err")" "78 1"
+
+# The producer side as the handler, as template.yaml configures it.
+kmock_start -t quotes:3
+api '{"event":{"source":"aws.events","detail-type":"Scheduled Event"}}'
+KAFKA_BROKERS=$BROKERS QP_BIN=$QP_BIN QP_FETCH_ARGS="--base-url file://$QP_ROOT/examples/replay --date 2023-05-12" QP_STATE=$T/lambda.state \
+    lambda-bootstrap "$QP_ROOT/examples/lambda/handler.sh" >/dev/null 2>"$T/err"
+is "the producer side as the Lambda handler: a response, the quotes in Kafka" \
+    "$(posted .kind) $(kcons -b "$BROKERS" -t quotes -e 2>/dev/null | wc -l)" "response 6"
+
+# template.yaml parses and names what the image and the bootstrap expect.
+/usr/bin/python3 - "$QP_ROOT/examples/lambda" >"$T/tpl" 2>&1 <<'PY'
+import os, re, sys, yaml
+d = sys.argv[1]
+class Loader(yaml.SafeLoader):
+    pass
+for tag in ("!Ref", "!GetAtt", "!Sub", "!Join", "!If", "!Equals"):
+    Loader.add_constructor(tag, lambda l, n: {"tag": n.tag, "value": l.construct_scalar(n) if isinstance(n, yaml.ScalarNode) else l.construct_sequence(n)})
+t = yaml.load(open(os.path.join(d, "template.yaml")), Loader=Loader)
+f = t["Resources"]["ProducerFunction"]
+p = f["Properties"]
+docker = open(os.path.join(d, "..", "..", f["Metadata"]["Dockerfile"])).read()
+print("transform", t["Transform"])
+print("type", f["Type"], p["PackageType"])
+print("schedule", [e["Properties"]["Schedule"] for e in p["Events"].values()][0])
+print("env", " ".join(sorted(p["Environment"]["Variables"])))
+print("base", sorted(set(re.findall(r"^FROM (\S+)", docker, re.M))))
+print("entrypoint", re.search(r"^ENTRYPOINT (.*)$", docker, re.M).group(1))
+cmd = yaml.safe_load(re.search(r"^CMD (.*)$", docker, re.M).group(1))[0]
+copied = re.search(r"^COPY examples/lambda/handler.sh (\S+)$", docker, re.M).group(1)
+print("cmd is the copied handler", cmd == copied)
+PY
+is "template.yaml: a SAM function, image-packaged, hourly as the original ran" \
+    "$(sed -n '1,3p' "$T/tpl" | tr '\n' ';')" \
+    "transform AWS::Serverless-2016-10-31;type AWS::Serverless::Function Image;schedule rate(1 hour);"
+is "  ... with the settings producer.sh reads" "$(sed -n 4p "$T/tpl")" "env KAFKA_BROKERS QP_STATE QP_TOPIC"
+is "  ... its Dockerfile on debian:bookworm-slim, lambda-bootstrap as entrypoint, the handler as command" \
+    "$(sed -n '5,7p' "$T/tpl" | tr '\n' ';')" \
+    "base ['debian:bookworm-slim'];entrypoint [\"/usr/local/bin/lambda-bootstrap\"];cmd is the copied handler True;"
+make -s -C "$QP_ROOT" install BUILD="$(cd "$QP_BIN/.." && pwd)" PREFIX=/usr/local DESTDIR="$T/img" >/dev/null 2>&1
+cp "$QP_ROOT/examples/lambda/handler.sh" "$T/img/handler.sh"
+check "  ... and make install puts lambda-bootstrap and producer.sh where the image expects" \
+    test -x "$T/img/usr/local/bin/lambda-bootstrap" -a -x "$T/img/usr/local/share/quotepipe/producer.sh"
+done_testing
