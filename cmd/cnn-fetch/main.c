@@ -30,6 +30,7 @@
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
+#include "stats.h"
 #include "version.h"
 
 #include "seen.h"
@@ -87,6 +88,9 @@ struct fetch {
 	char		*line;		/* one compacted quote */
 	size_t		 line_cap;
 	struct obuf	 out;
+	/* QP_STATS */
+	unsigned long	 nfetches, nfailed, nretries, nquotes, nprinted;
+	double		 fetch_ms;	/* the last successful GET */
 };
 
 static void
@@ -413,6 +417,7 @@ get(struct fetch *f, const char *url)
 		}
 		log_warn("%s: %s; retry %d of %lld in %.1f s", url, why,
 		    attempt, f->retries, delay / 1000.0);
+		f->nretries++;
 		sig_sleep((int)delay);
 		if (sig_caught()) {
 			rc = INTERRUPTED;
@@ -513,6 +518,8 @@ quote_changed(struct fetch *f, const char *q, size_t len)
 	return seen_update(f->seen, key, klen, stamp, slen);
 }
 
+static long long now_ms(void);
+
 /*
  * Fetch the quotes for date and print them (with --every, the changed
  * ones).  Returns 0, INTERRUPTED or an exit status.
@@ -524,16 +531,22 @@ fetch_date(struct fetch *f, const char *date)
 	const char *v;
 	size_t vlen, n, printed = 0, total = 0;
 	char *url, *nl;
+	long long t0;
 	int rc;
 
 	if ((url = request_url(f, date)) == NULL) {
 		log_err("out of memory");
 		return EX_OSERR;
 	}
+	t0 = now_ms();
+	f->nfetches++;
 	if ((rc = get(f, url)) != 0 || (rc = check_body(f, url)) != 0) {
+		if (rc != 1 && rc != INTERRUPTED)
+			f->nfailed++;
 		free(url);
 		return rc == 1 ? 0 : rc;
 	}
+	f->fetch_ms = (double)(now_ms() - t0);
 	json_array_begin(&it, f->ans.body, f->ans.len);
 	while (json_array_next(&it, &v, &vlen)) {
 		total++;
@@ -554,6 +567,8 @@ fetch_date(struct fetch *f, const char *date)
 		printed++;
 	}
 	log_info("%s: %zu quotes, %zu printed", url, total, printed);
+	f->nquotes += total;
+	f->nprinted += printed;
 	/* Validators for the next conditional request of the same URL. */
 	free(f->cond_url);
 	f->cond_url = url;
@@ -621,6 +636,22 @@ wait_until(long long deadline)
 	return 0;
 }
 
+/* QP_STATS: fetches, failures, retries, quotes seen and printed. */
+static void
+fetch_stats(const struct fetch *f, int final)
+{
+	struct stat_field s[] = {
+		{ "quotes_out", "Count", (double)f->nprinted },
+		{ "quotes_seen", "Count", (double)f->nquotes },
+		{ "fetches", "Count", (double)f->nfetches },
+		{ "failed_fetches", "Count", (double)f->nfailed },
+		{ "retries", "Count", (double)f->nretries },
+		{ "fetch_ms", "Milliseconds", f->fetch_ms },
+	};
+
+	stats_emit(s, 6, final);
+}
+
 /* --every: poll until a stop signal.  Returns the exit status. */
 static int
 poll_forever(struct fetch *f)
@@ -640,6 +671,8 @@ poll_forever(struct fetch *f)
 		rc = fetch_date(f, date);
 		if (rc == INTERRUPTED)
 			return 0;
+		if (stats_due())
+			fetch_stats(f, 0);
 		if (rc == 0 && f->state != NULL &&
 		    seen_save(f->seen, f->state) == -1)
 			log_warn("--state %s: %s", f->state, strerror(errno));
@@ -727,6 +760,7 @@ main(int argc, char **argv)
 	int i, ch, verbosity = LOG_NOTICE, status;
 
 	log_init(argv[0]);
+	stats_init(argv[0]);
 	memset(&f, 0, sizeof(f));
 	f.base = DEFAULT_BASE;
 	f.regions = DEFAULT_REGIONS;
@@ -891,6 +925,7 @@ main(int argc, char **argv)
 			}
 		}
 	}
+	fetch_stats(&f, 1);
 	if (obuf_close(&f.out) != 0 && status == 0) {
 		log_err("stdout: %s", strerror(f.out.err));
 		status = EX_IOERR;

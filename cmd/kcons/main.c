@@ -32,6 +32,7 @@
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
+#include "stats.h"
 #include "version.h"
 
 #define KCONS_MAX_TOPICS	32
@@ -60,6 +61,7 @@ struct kcons {
 	atomic_int		 stopping;	/* the consume loop has ended */
 
 	unsigned long		 nmsgs;
+	unsigned long long	 bytes;
 	int			 status;
 
 	/* --commit-acks */
@@ -564,6 +566,7 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 		put_value(&c->out, m);
 	obuf_putc(&c->out, '\n');
 	c->nmsgs++;
+	c->bytes += m->len;
 	if (obuf_error(&c->out))
 		return 1;
 	return c->count > 0 && c->nmsgs >= (unsigned long long)c->count;
@@ -588,6 +591,19 @@ stdout_gone(void)
  * still served from inside the call.
  */
 #define KCONS_BATCH 1024
+
+/* QP_STATS: messages, bytes, commits. */
+static void
+kcons_stats(const struct kcons *c, int final)
+{
+	struct stat_field f[] = {
+		{ "records_out", "Count", (double)c->nmsgs },
+		{ "bytes", "Bytes", (double)c->bytes },
+		{ "commits", "Count", (double)c->ncommits },
+	};
+
+	stats_emit(f, 3, final);
+}
 
 static void
 consume(struct kcons *c)
@@ -620,6 +636,8 @@ consume(struct kcons *c)
 				stop = handle(c, msgs[i]);
 			rd_kafka_message_destroy(msgs[i]);
 		}
+		if (stats_due())
+			kcons_stats(c, 0);
 	}
 	rd_kafka_queue_destroy(q);
 }
@@ -661,6 +679,7 @@ main(int argc, char **argv)
 	size_t t;
 
 	log_init(argv[0]);
+	stats_init(argv[0]);
 	memset(&c, 0, sizeof(c));
 	conf = kconf_new();
 	/*
@@ -881,6 +900,7 @@ out:
 	rd_kafka_consumer_close(c.rk);
 	rd_kafka_destroy(c.rk);
 	parts_clear(&c);
+	kcons_stats(&c, 1);
 	log_info("%lu messages", c.nmsgs);
 	return c.status;
 }

@@ -32,6 +32,7 @@
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
+#include "stats.h"
 #include "version.h"
 
 #define KPROD_MAX_HEADERS	64
@@ -79,6 +80,7 @@ struct kprod {
 	unsigned long		 ndelivered, nfailed;
 	unsigned long		 npossibly;	/* failed, maybe persisted */
 	unsigned long long	 bytes;
+	double			 latency_us;	/* sum over delivered */
 	struct {
 		rd_kafka_resp_err_t	err;
 		unsigned long		n;
@@ -189,8 +191,10 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 			obuf_write(&k->failed, m->payload, m->len);
 			obuf_putc(&k->failed, '\n');
 		}
-	} else
+	} else {
 		k->ndelivered++;
+		k->latency_us += (double)rd_kafka_message_latency(m);
+	}
 	if (k->report)
 		report(k, m->partition, m->offset, m->key, m->key_len, m->err);
 }
@@ -277,6 +281,23 @@ record_key(struct kprod *k, const char *line, size_t len, size_t *klen,
 		*klen = vlen;
 		return v;
 	}
+}
+
+/* QP_STATS: records in, delivered, failed, bad, bytes, latency. */
+static void
+kprod_stats(struct kprod *k, int final)
+{
+	struct stat_field f[] = {
+		{ "records_in", "Count", (double)k->nread },
+		{ "delivered", "Count", (double)k->ndelivered },
+		{ "failed", "Count", (double)k->nfailed },
+		{ "bad_lines", "Count", (double)k->nbad },
+		{ "bytes", "Bytes", (double)k->bytes },
+		{ "delivery_latency_ms", "Milliseconds", k->ndelivered ?
+		    k->latency_us / k->ndelivered / 1000 : 0 },
+	};
+
+	stats_emit(f, 6, final);
 }
 
 /* A message librdkafka refused before queueing it: undelivered. */
@@ -472,6 +493,8 @@ produce_input(struct kprod *k, const char *path)
 			continue;
 		}
 		produce(k, line, len);
+		if (stats_due())
+			kprod_stats(k, 0);
 		if (k->fatal || sig_caught()) {
 			rc = -1;
 			break;
@@ -553,6 +576,7 @@ main(int argc, char **argv)
 	size_t j;
 
 	log_init(argv[0]);
+	stats_init(argv[0]);
 	memset(&k, 0, sizeof(k));
 	k.partition = RD_KAFKA_PARTITION_UA;
 	k.max_line = JSONL_DEFAULT_MAX_LINE;
@@ -731,6 +755,7 @@ main(int argc, char **argv)
 		    rd_kafka_outq_len(k.rk));
 	drain(&k);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	kprod_stats(&k, 1);
 
 	if (k.nfailed > 0) {
 		char why[1024];

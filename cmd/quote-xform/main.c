@@ -27,6 +27,7 @@
 #include "log.h"
 #include "obuf.h"
 #include "sig.h"
+#include "stats.h"
 #include "version.h"
 
 enum {
@@ -206,6 +207,19 @@ run_one(struct xform *x, const char *name, unsigned long lineno,
 	return 0;
 }
 
+/* QP_STATS: records in and out, bad lines. */
+static void
+xform_stats(const struct xform *x, int final)
+{
+	struct stat_field f[] = {
+		{ "records_in", "Count", (double)x->nread },
+		{ "records_out", "Count", (double)x->nout },
+		{ "bad_lines", "Count", (double)x->nbad },
+	};
+
+	stats_emit(f, 3, final);
+}
+
 /* Returns 0 to go on with the next input, -1 to stop reading. */
 static int
 xform_input(struct xform *x, const char *path)
@@ -244,6 +258,8 @@ xform_input(struct xform *x, const char *path)
 		} else if (len > INT_MAX ||
 		    run_one(x, r.name, r.lineno, line, len) == -1)
 			bad = 1;
+		if (stats_due())
+			xform_stats(x, 0);
 		if (x->halted || obuf_error(&x->out)) {
 			rc = -1;
 			break;
@@ -320,6 +336,7 @@ main(int argc, char **argv)
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
 
 	log_init(argv[0]);
+	stats_init(argv[0]);
 	memset(&x, 0, sizeof(x));
 	x.max_line = JSONL_DEFAULT_MAX_LINE;
 	while ((ch = getopt_long(argc, argv, "e:f:hqVv", longopts, NULL)) !=
@@ -440,6 +457,7 @@ main(int argc, char **argv)
 		status = EX_IOERR;
 	}
 	jq_teardown(&x.jq);
+	xform_stats(&x, 1);
 	if (x.nbad > 0)
 		log_msg(x.on_error == JSONL_ON_ERROR_SKIP ? LOG_NOTICE : LOG_ERR,
 		    "%lu bad record%s %s", x.nbad, x.nbad == 1 ? "" : "s",

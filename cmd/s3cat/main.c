@@ -25,6 +25,7 @@
 #include "obuf.h"
 #include "s3.h"
 #include "sig.h"
+#include "stats.h"
 #include "version.h"
 
 enum {
@@ -39,7 +40,8 @@ struct cat {
 	int		 in_member;	/* inside a gzip member */
 	char		 last;		/* the last byte written */
 	unsigned long	 objects;
-	unsigned long long bytes_in;
+	unsigned long long bytes_in, bytes_out;
+	unsigned long	 retries;
 };
 
 static void
@@ -79,6 +81,7 @@ put(struct cat *c, const char *p, size_t n)
 		return;
 	obuf_write(&c->out, p, n);
 	c->last = p[n - 1];
+	c->bytes_out += n;
 }
 
 /* The GET's sink: gunzip (every member) or copy to stdout. */
@@ -121,6 +124,20 @@ sink(void *arg, const char *data, size_t len)
 	return obuf_error(&c->out) ? -1 : 0;
 }
 
+/* QP_STATS: objects, bytes fetched and written, retries. */
+static void
+cat_stats(const struct cat *c, unsigned long retries, int final)
+{
+	struct stat_field f[] = {
+		{ "objects", "Count", (double)c->objects },
+		{ "bytes_in", "Bytes", (double)c->bytes_in },
+		{ "bytes_out", "Bytes", (double)c->bytes_out },
+		{ "retries", "Count", (double)retries },
+	};
+
+	stats_emit(f, 4, final);
+}
+
 static int
 cat_object(struct cat *c, struct s3 *s, const char *bucket, const char *key)
 {
@@ -155,6 +172,8 @@ cat_object(struct cat *c, struct s3 *s, const char *bucket, const char *key)
 	if (c->last != '\n' && !c->raw)
 		put(c, "\n", 1);
 	c->objects++;
+	if (stats_due())
+		cat_stats(c, c->retries + s->nretries, 0);
 	return 0;
 }
 
@@ -218,6 +237,7 @@ main(int argc, char **argv)
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
 
 	log_init(argv[0]);
+	stats_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "hqVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -302,12 +322,14 @@ main(int argc, char **argv)
 		} else
 			status = cat_prefix(&c, &s, bucket, slash != NULL ?
 			    slash + 1 : "");
+		c.retries += s.nretries;
 		s3_close(&s);
 	}
 	if (obuf_close(&c.out) != 0 && status == 0) {
 		log_err("stdout: %s", strerror(c.out.err));
 		status = EX_IOERR;
 	}
+	cat_stats(&c, c.retries, 1);
 	log_info("%lu objects, %llu bytes fetched", c.objects, c.bytes_in);
 	curl_global_cleanup();
 	return status;

@@ -36,6 +36,7 @@
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
+#include "stats.h"
 #include "version.h"
 
 #include "s3.h"
@@ -117,6 +118,8 @@ struct s3put {
 	struct obuf	 out;
 	unsigned long	 nobjects, nstored_records;
 	size_t		 stored_bytes;
+	double		 upload_ms;	/* summed over stored objects */
+	long long	 started_ms;	/* of the object being stored */
 	int		 failed;	/* exit status of the first failure */
 	char		 failure[768];
 };
@@ -263,6 +266,8 @@ upload(struct s3put *p, struct job *j)
 	char why[1024], **ne;
 	const char *etag;
 
+	if (o->nparts == 0 && o->upload_id[0] == '\0')
+		p->started_ms = mono_ms();	/* the object's first request */
 	o->bytes += j->len;
 	if (o->spool != NULL && spool_write(o->spool, j->data, j->len) == -1)
 		log_warn("%s: %s", spool_path(o->spool), strerror(errno));
@@ -298,9 +303,12 @@ upload(struct s3put *p, struct job *j)
 	etag = s->etag;
 	log_info("stored s3://%s/%s: %lu records, %zu bytes%s", p->bucket,
 	    o->key, o->records, o->bytes, o->nparts ? " (multipart)" : "");
+	pthread_mutex_lock(&p->mu);
 	p->nobjects++;
 	p->nstored_records += o->records;
 	p->stored_bytes += o->bytes;
+	p->upload_ms += (double)(mono_ms() - p->started_ms);
+	pthread_mutex_unlock(&p->mu);
 	print_ack(p, o, etag);
 	spool_discard(o->spool);
 	o->spool = NULL;
@@ -805,6 +813,36 @@ take(struct s3put *p, const char *name, unsigned long lineno,
 	return 0;
 }
 
+/*
+ * QP_STATS: records in, objects and records stored, bytes in and out,
+ * retries, bad lines.  The uploader's counters are read under the lock.
+ */
+static void
+s3put_stats(struct s3put *p, int final)
+{
+	struct stat_field f[8];
+	size_t raw = 0;
+	struct batch *b;
+
+	for (b = p->open; b != NULL; b = b->next)
+		raw += b->raw;
+	pthread_mutex_lock(&p->mu);
+	f[0] = (struct stat_field){ "records_in", "Count", (double)p->nrecords };
+	f[1] = (struct stat_field){ "objects", "Count", (double)p->nobjects };
+	f[2] = (struct stat_field){ "records_stored", "Count",
+	    (double)p->nstored_records };
+	f[3] = (struct stat_field){ "bytes_stored", "Bytes",
+	    (double)p->stored_bytes };
+	f[4] = (struct stat_field){ "retries", "Count",
+	    (double)p->s3.nretries };
+	f[5] = (struct stat_field){ "bad_lines", "Count", (double)p->nbad };
+	f[6] = (struct stat_field){ "bytes_open", "Bytes", (double)raw };
+	f[7] = (struct stat_field){ "upload_ms", "Milliseconds",
+	    p->nobjects ? p->upload_ms / p->nobjects : 0 };
+	pthread_mutex_unlock(&p->mu);
+	stats_emit(f, 8, final);
+}
+
 /* Waiting for input: flush aged batches meanwhile; stop on a signal. */
 static int
 wait_input(void *arg, int fd)
@@ -817,6 +855,10 @@ wait_input(void *arg, int fd)
 		if (sig_caught() || has_failed(p))
 			return -1;
 		next = close_aged(p);
+		if (stats_enabled() && (next < 0 || next > 1000))
+			next = 1000;	/* an idle run still reports */
+		if (stats_due())
+			s3put_stats(p, 0);
 		if (sig_poll(&pfd, 1, next < 0 ? -1 : (int)next) > 0)
 			return 0;
 	}
@@ -860,6 +902,8 @@ read_input(struct s3put *p)
 		}
 		if (p->input_err != 0)
 			break;
+		if (stats_due())
+			s3put_stats(p, 0);
 		/* Between waits, aged batches are closed every 4096 lines. */
 		if ((++n & 4095) == 0 && (close_aged(p), has_failed(p)))
 			break;
@@ -1019,6 +1063,7 @@ main(int argc, char **argv)
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
 
 	log_init(argv[0]);
+	stats_init(argv[0]);
 	p.max_records = 100000;
 	p.max_bytes = 64 * 1024 * 1024;
 	p.part_size = 8 * 1024 * 1024;
@@ -1205,6 +1250,7 @@ main(int argc, char **argv)
 	pthread_cond_broadcast(&p.cv);
 	pthread_mutex_unlock(&p.mu);
 	pthread_join(tid, NULL);
+	s3put_stats(&p, 1);
 	if (obuf_close(&p.out) != 0 && !p.failed)
 		fail(&p, EX_IOERR, "stdout: %s", strerror(p.out.err));
 	log_info("%lu lines read, %lu records, %lu objects stored (%lu "

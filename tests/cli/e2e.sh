@@ -32,7 +32,7 @@ run_with_kills() {
 		before=$(grep -c 'stored s3://' "$T/s3put.err" 2>/dev/null)
 		consumer "$topic" "$group" "$@"
 		# Once this run has stored something, kill it at a random moment.
-		wait_for 60 sh -c "[ \$(grep -c 'stored s3://' '$T/s3put.err') -gt ${before:-0} ]"
+		wait_for 60 sh -c "[ \$(grep -c 'stored s3://' '$T/s3put.err' 2>/dev/null || echo 0) -gt ${before:-0} ]"
 		sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", (r % 100) / 100 }')"
 		kill -KILL "$SP" $(pgrep -f "kcons -b $BROKERS -t $topic ") 2>/dev/null
 		wait "$SP" 2>/dev/null

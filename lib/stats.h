@@ -1,0 +1,31 @@
+/*
+ * stats.h - counters on request: periodic one-line stats on stderr, or
+ * CloudWatch Embedded Metric Format lines, so that on Lambda the
+ * metrics reach CloudWatch with no agent.
+ *
+ * Asked for through the environment, the same for every tool:
+ *   QP_STATS=SECONDS        a line every SECONDS (0: only at the end)
+ *   QP_STATS_FORMAT=emf     EMF JSON lines instead of text
+ *   QP_STATS_NAMESPACE=NS   the EMF namespace (default quotepipe)
+ * A tool fills an array of fields and calls stats_tick() as it works and
+ * stats_final() at the end; with QP_STATS unset both do nothing.
+ */
+#ifndef QP_STATS_H
+#define QP_STATS_H
+
+struct stat_field {
+	const char	*name;		/* "records_in" */
+	const char	*unit;		/* CloudWatch unit: "Count", "Bytes",
+					 * "Milliseconds" */
+	double		 value;
+};
+
+/* Read the environment; tool names the lines and the EMF dimension. */
+void	stats_init(const char *tool);
+int	stats_enabled(void);
+/* Is a periodic line due?  Cheap enough to call per record. */
+int	stats_due(void);
+/* Write one line now (final: the run is over). */
+void	stats_emit(const struct stat_field *, int n, int final);
+
+#endif
