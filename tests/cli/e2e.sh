@@ -46,7 +46,7 @@ stored() { for k in $(s3_keys lake "$1"); do aws3 s3 cp "s3://lake/$k" - | gzip 
 
 # Count-cut batches: deterministic, so a rerun rewrites the same objects.
 run_with_kills quotes sink 4 --max-records 100 --max-age 0 \
-    's3://lake/quotes/{partition}/{offset}.jsonl.gz'
+    's3://lake/{topic}/{partition}/{offset}.jsonl.gz'
 stored quotes/ >"$T/got"
 is "count-cut batches, 4 SIGKILLs: all $NREC records in S3" "$(jq .seq "$T/got" | sort -un | wc -l)" "$NREC"
 is "  ... each exactly once" "$(wc -l <"$T/got")" "$NREC"
