@@ -16,11 +16,13 @@ this plays them from AWS's published descriptions:
   {"AccessKeyId":...,"SecretAccessKey":...,"Token":...,"Expiration":...},
   and 401 if --auth is given and the Authorization header differs.
 
+The credentials expire --expires-in seconds after they are handed out.
 Every request is logged as a JSON line to --log.
 """
 import argparse
 import http.server
 import json
+import time
 
 import loopback
 
@@ -32,7 +34,8 @@ ROLE = "quotepipe-role"
 def creds():
     return {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": ARGS.key_id,
             "SecretAccessKey": ARGS.secret, "Token": ARGS.token,
-            "Expiration": "2099-01-01T00:00:00Z", "LastUpdated": "2026-11-26T00:00:00Z"}
+            "Expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + ARGS.expires_in)),
+            "LastUpdated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
 class Meta(http.server.BaseHTTPRequestHandler):
@@ -85,6 +88,8 @@ def main():
     p.add_argument("--secret", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--auth")
+    p.add_argument("--expires-in", type=int, default=6 * 3600,
+                   help="seconds until the credentials expire")
     ARGS = p.parse_args()
     loopback.serve(Meta, ARGS.port_file, None)
 

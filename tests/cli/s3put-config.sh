@@ -110,6 +110,19 @@ is "  ... a session token first (PUT), then the role and its credentials with it
     "$(jq -r '"\(.method) \(.path) \(.headers["X-aws-ec2-metadata-token"] // .headers["X-aws-ec2-metadata-token-ttl-seconds"])"' "$T/meta.log" | tr '\n' ';')" \
     "PUT /latest/api/token 21600;GET /latest/meta-data/iam/security-credentials/ imds-token-123;GET /latest/meta-data/iam/security-credentials/quotepipe-role imds-token-123;"
 grep_file "  ... and -v names the role" 'from instance metadata \(role quotepipe-role\)' "$T/err.imds"
+
+# Credentials about to expire (within five minutes) are fetched again
+# before the next request, as the AWS CLI does.
+/usr/bin/python3 "$QP_ROOT/tests/cli/awsmeta.py" --port-file "$T/meta2.port" --log "$T/meta2.log" \
+    --key-id AKIDSHORT --secret 'secret-meta/xyz' --token 'token-meta=' --expires-in 120 \
+    >/dev/null 2>&1 &
+PIDS+=("$!")
+wait_for 10 test -s "$T/meta2.port"
+: >"$T/meta2.log"
+quote_lines 3 | AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$(cat "$T/meta2.port") \
+    s3put --endpoint "$PROXY_URL" --max-records 1 's3://lake/cred6/' >/dev/null 2>"$T/err.refresh"; rc=$?
+is "credentials expiring within five minutes are fetched again before each request" \
+    "$rc $( [ "$(grep -c 'security-credentials/quotepipe-role' "$T/meta2.log")" -ge 4 ] && echo refreshed)" "0 refreshed"
 export AWS_EC2_METADATA_DISABLED=true
 
 echo '[]' >"$T/rules"
