@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "clock.h"
 #include "json.h"
 #include "jsonl.h"
 #include "log.h"
@@ -518,8 +519,6 @@ quote_changed(struct fetch *f, const char *q, size_t len)
 	return seen_update(f->seen, key, klen, stamp, slen);
 }
 
-static long long now_ms(void);
-
 /*
  * Fetch the quotes for date and print them (with --every, the changed
  * ones).  Returns 0, INTERRUPTED or an exit status.
@@ -538,7 +537,7 @@ fetch_date(struct fetch *f, const char *date)
 		log_err("out of memory");
 		return EX_OSERR;
 	}
-	t0 = now_ms();
+	t0 = clock_mono_ms();
 	f->nfetches++;
 	if ((rc = get(f, url)) != 0 || (rc = check_body(f, url)) != 0) {
 		if (rc != 1 && rc != INTERRUPTED)
@@ -546,7 +545,7 @@ fetch_date(struct fetch *f, const char *date)
 		free(url);
 		return rc == 1 ? 0 : rc;
 	}
-	f->fetch_ms = (double)(now_ms() - t0);
+	f->fetch_ms = (double)(clock_mono_ms() - t0);
 	json_array_begin(&it, f->ans.body, f->ans.len);
 	while (json_array_next(&it, &v, &vlen)) {
 		total++;
@@ -609,15 +608,6 @@ valid_date(const char *s)
 	return back.tm_mday == tm.tm_mday && back.tm_mon == tm.tm_mon;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait until deadline (monotonic ms) or a stop signal.  Returns -1 if
  * stdout's reader went away meanwhile (POLLERR on a pipe).
@@ -628,7 +618,7 @@ wait_until(long long deadline)
 	struct pollfd pfd = { STDOUT_FILENO, 0, 0 };
 	long long left;
 
-	while (!sig_caught() && (left = deadline - now_ms()) > 0) {
+	while (!sig_caught() && (left = deadline - clock_mono_ms()) > 0) {
 		if (sig_poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) > 0 &&
 		    (pfd.revents & (POLLERR | POLLHUP)))
 			return -1;
@@ -657,7 +647,7 @@ static int
 poll_forever(struct fetch *f)
 {
 	char date[16], last[16] = "";
-	long long next = now_ms();
+	long long next = clock_mono_ms();
 	int rc;
 
 	for (;;) {
@@ -680,8 +670,8 @@ poll_forever(struct fetch *f)
 			return rc;
 		/* Other failures are reported; the next poll may do better. */
 		next += f->every_ms;
-		if (next < now_ms())
-			next = now_ms();
+		if (next < clock_mono_ms())
+			next = clock_mono_ms();
 		if (wait_until(next) == -1) {
 			log_err("stdout: the reader has gone away");
 			return EX_IOERR;

@@ -29,6 +29,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "version.h"
@@ -177,15 +178,6 @@ post_error(const char *api, const char *path, const char *type,
 	free(body);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Is cmd runnable: a path that is executable, or a name on PATH? */
 static int
 runnable(const char *cmd)
@@ -253,7 +245,7 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 	pfd[1] = (struct pollfd){ e[0], POLLIN, 0 };
 	pfd[2] = (struct pollfd){ in[1], POLLOUT, 0 };
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-		left = inv->deadline_ms - MARGIN_MS - now_ms();
+		left = inv->deadline_ms - MARGIN_MS - clock_epoch_ms();
 		if (left <= 0) {
 			timed_out = 1;
 			break;
@@ -405,9 +397,8 @@ main(int argc, char **argv)
 		cmd = cmd_default;
 	}
 	if (cmd[0][0] == '\0' || !runnable(cmd[0])) {
-		snprintf(why, sizeof(why), "the handler %s%s cannot be run",
-		    cmd[0][0] ? cmd[0] : "(none: give a COMMAND or _HANDLER)",
-		    "");
+		snprintf(why, sizeof(why), "the handler %s cannot be run",
+		    cmd[0][0] ? cmd[0] : "(none: give a COMMAND or _HANDLER)");
 		post_error(api, "runtime/init/error", "Runtime.InvalidHandler",
 		    why);
 		curl_global_cleanup();
@@ -442,7 +433,7 @@ main(int argc, char **argv)
 		if (inv.event.p == NULL)
 			buf_add(&inv.event, "", 0);
 		log_info("invocation %s, %lld ms left", inv.id,
-		    inv.deadline_ms - now_ms());
+		    inv.deadline_ms - clock_epoch_ms());
 		memset(&out, 0, sizeof(out));
 		out.max = MAX_RESPONSE;
 		rc = run(cmd, &inv, &out, why, sizeof(why));

@@ -30,6 +30,7 @@
 #include <openssl/rand.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "json.h"
 #include "jsonl.h"
 #include "log.h"
@@ -180,15 +181,6 @@ help(void)
 	    "      --timeout SECONDS  limit for one request (default 120)\n");
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the upload thread ---- */
 
 static void
@@ -267,7 +259,7 @@ upload(struct s3put *p, struct job *j)
 	const char *etag;
 
 	if (o->nparts == 0 && o->upload_id[0] == '\0')
-		p->started_ms = mono_ms();	/* the object's first request */
+		p->started_ms = clock_mono_ms();	/* the object's first request */
 	o->bytes += j->len;
 	if (o->spool != NULL && spool_write(o->spool, j->data, j->len) == -1)
 		log_warn("%s: %s", spool_path(o->spool), strerror(errno));
@@ -307,7 +299,7 @@ upload(struct s3put *p, struct job *j)
 	p->nobjects++;
 	p->nstored_records += o->records;
 	p->stored_bytes += o->bytes;
-	p->upload_ms += (double)(mono_ms() - p->started_ms);
+	p->upload_ms += (double)(clock_mono_ms() - p->started_ms);
 	pthread_mutex_unlock(&p->mu);
 	print_ack(p, o, etag);
 	spool_discard(o->spool);
@@ -419,7 +411,7 @@ grow(struct batch *b, size_t need)
 	return 0;
 }
 
-/* Compress (or copy) data into the batch; flush != 0 ends the stream. */
+/* Compress (or copy) data into the batch; finish ends the gzip stream. */
 static int
 batch_add(struct s3put *p, struct batch *b, const char *data, size_t len,
     int finish)
@@ -449,7 +441,7 @@ batch_add(struct s3put *p, struct batch *b, const char *data, size_t len,
 	return 0;
 }
 
-/* Hand over what is compressed as a part, keeping the tail's room. */
+/* Hand over what is compressed so far as one part of a multipart upload. */
 static void
 batch_hand_part(struct s3put *p, struct batch *b)
 {
@@ -546,7 +538,7 @@ batch_open(struct s3put *p, const char *prefix, const char *topic,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		goto oom;
 	b->obj = o;
-	b->opened_ms = mono_ms();
+	b->opened_ms = clock_mono_ms();
 	b->next = p->open;
 	p->open = b;
 	return b;
@@ -573,7 +565,7 @@ close_all(struct s3put *p)
 static long long
 close_aged(struct s3put *p)
 {
-	long long now = mono_ms(), next = -1, due;
+	long long now = clock_mono_ms(), next = -1, due;
 	struct batch *b, *nb;
 
 	if (p->max_age_ms <= 0)
