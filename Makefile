@@ -19,12 +19,24 @@ OPT	?= -O2
 CFLAGS	?= $(OPT) -g
 WARN	 = -Wall -Wextra
 PKGS	 = rdkafka libcurl zlib libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+# pkg-config is asked when a recipe first needs its answer, never when
+# this file is read: `make demo` and `make check` install the packages
+# (the deps step) before anything is compiled, on a machine that had
+# none of them.  Each answer is asked once and kept ($(call memo,...)).
+# A package pkg-config does not know stops the build with what to do.
+memo = $(eval $(1) := $(2))$($(1))
+pkg_missing = $(shell for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || echo $$p; done)
+pkg_checked = $(call memo,pkg_checked,$(if $(pkg_missing),$(error \
+	pkg-config does not know: $(pkg_missing). Run `make deps` as root \
+	(or see tests/deps.sh for the packages)),ok))
+pkg = $(if $(pkg_checked),$(shell pkg-config $(1)))
+PKG_CFLAGS = $(call memo,PKG_CFLAGS,$(call pkg,--cflags $(PKGS)))
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -D_GNU_SOURCE
-KAFKA_LIBS := $(shell pkg-config --libs rdkafka 2>/dev/null) -lpthread
-CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
+KAFKA_LIBS = $(call memo,KAFKA_LIBS,$(call pkg,--libs rdkafka) -lpthread)
+CURL_LIBS  = $(call memo,CURL_LIBS,$(call pkg,--libs libcurl))
 JQ_LIBS	 = -ljq -lonig
-S3_LIBS	:= $(CURL_LIBS) $(shell pkg-config --libs zlib libcrypto 2>/dev/null) -lpthread
+S3_LIBS	 = $(call memo,S3_LIBS,$(CURL_LIBS) $(call pkg,--libs zlib libcrypto) -lpthread)
 LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.
@@ -48,7 +60,7 @@ UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
 
-.PHONY: all check test deps demo bench install clean unit
+.PHONY: all check test deps test-deps demo bench install clean unit
 all: $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h cmd/*/*.h)
@@ -83,19 +95,25 @@ unit: $(UNIT_BINS)
 deps:
 	@tests/deps.sh
 
+test-deps:
+	@tests/deps.sh --test
+
 # The test build: everything under ASan+UBSan, then the runner.  The
 # plain build is for the valgrind tests (valgrind cannot run ASan code).
-check: deps
+check: test-deps
 	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" all unit
 	$(MAKE) BUILD=build all
 	QP_PLAIN_BIN=$(CURDIR)/build/bin tests/run build/asan
 
 test: check
 
-demo: deps all
+# deps first, then a new make reads the flags of what deps installed.
+demo: deps
+	$(MAKE) all
 	examples/demo.sh $(BUILD)/bin
 
-bench: deps all
+bench: test-deps
+	$(MAKE) all
 	bench/kafka.sh $(BUILD)/bin
 	bench/xform.sh $(BUILD)/bin
 	bench/s3put.sh $(BUILD)/bin

@@ -1,11 +1,14 @@
 #!/bin/sh
-# Install what building, `make demo` and `make check` need: Debian
+# tests/deps.sh [--test] - install what building and `make demo` need,
+# and with --test what `make check` and `make bench` need too: Debian
 # packages (as root; otherwise the exact apt-get line is printed and the
-# script fails) and s3rver, the S3 API server of the tests, from npm
-# into build/npm (pinned).
+# script fails) and s3rver, the S3 API server of the demo and the tests,
+# from npm into build/npm (pinned).  Nothing is read from a package
+# before this has run: the Makefile asks pkg-config only afterwards.
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PKGS="gcc make pkg-config librdkafka-dev libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev libssl-dev jq kcat mandoc bsdextrautils python3 python3-kafka python3-botocore awscli bc procps time faketime openssl valgrind"
+PKGS="gcc libc6-dev make pkg-config librdkafka-dev libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev libssl-dev jq awscli python3"
+[ "${1:-}" = --test ] && PKGS="$PKGS kcat mandoc bsdextrautils python3-kafka python3-botocore python3-yaml bc procps time faketime openssl valgrind debootstrap systemd"
 S3RVER=s3rver@3.7.1
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=
