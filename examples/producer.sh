@@ -1,7 +1,7 @@
 #!/bin/bash
 # examples/producer.sh [cnn-fetch options] - the producer side, once:
 #
-#   cnn-fetch | quote-xform | kprod -t $QP_TOPIC -k .symbol
+#   cnn-fetch | quote-xform | kprod -t $QP_TOPIC -k .symbol -T $QP_KPROD_TIMEOUT
 #
 # Configured by the environment (for cron, Lambda and systemd alike):
 #   KAFKA_BROKERS      the brokers (needed)
@@ -11,10 +11,19 @@
 #                      has every message acknowledged
 #   QP_XFORM           a jq program file for quote-xform (default: the
 #                      built-in cleaning)
-#   QP_KPROD_ARGS      more kprod options, e.g. "-X message.timeout.ms=30000"
+#   QP_KPROD_TIMEOUT   seconds kprod keeps trying to deliver a message
+#                      before it gives up and fails the run (kprod -T;
+#                      default 60, where librdkafka alone waits 300)
+#   QP_DEADLINE_MS     a time, in milliseconds since the epoch, by which
+#                      every stage has given up and said why
+#                      (lambda-bootstrap sets it from the invocation's
+#                      deadline; unset: no deadline)
+#   QP_KPROD_ARGS      more kprod options, e.g. "-X linger.ms=100"
 #   QP_BIN             where the tools are (default: on PATH)
-# Any stage failing makes the run fail with that stage named and its exit
-# status; the other stages' statuses are printed too.
+# Any stage failing makes the run fail with that stage's exit status and
+# a last line that names the stage and quotes its own last message:
+#   producer: failed at kprod (exit 69): kprod: 6 of 6 messages not ...
+# The other stages' statuses are printed before it.
 set -u
 : "${KAFKA_BROKERS:?set KAFKA_BROKERS to the Kafka brokers}"
 export KAFKA_BROKERS
@@ -24,11 +33,36 @@ fetch=(cnn-fetch "$@")
 xform=(quote-xform)
 [ -n "${QP_XFORM:-}" ] && xform+=(-f "$QP_XFORM")
 # shellcheck disable=SC2206 # word splitting of the extra options is meant
-prod=(kprod -t "${QP_TOPIC:-quotes}" -k .symbol ${QP_KPROD_ARGS:-})
-
-"${fetch[@]}" | "${xform[@]}" | "${prod[@]}"
-status=("${PIPESTATUS[@]}")
+prod=(kprod -t "${QP_TOPIC:-quotes}" -k .symbol -T "${QP_KPROD_TIMEOUT:-60}" ${QP_KPROD_ARGS:-})
 names=(cnn-fetch quote-xform kprod)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/quotepipe-producer.XXXXXX") || exit 73
+trap 'rm -rf "$tmp"' EXIT
+
+# The stages' stderr, in the order it was written, passed on as it
+# comes; each stage's last line that is not a warning is kept for the
+# summary.  It is the last command of the pipeline below, so it has
+# read everything before the summary is written.
+stage_log() {
+	local l i last=("" "" "")
+	while IFS= read -r l || [ -n "$l" ]; do
+		printf '%s\n' "$l" >&2
+		for i in 0 1 2; do
+			case $l in
+			"${names[$i]}: warning: "*) ;;
+			"${names[$i]}: "*) last[$i]=$l ;;
+			esac
+		done
+	done
+	for i in 0 1 2; do printf '%s\n' "${last[$i]}" >"$tmp/last.$i"; done
+}
+
+exec 3>&1
+{
+	"${fetch[@]}" | "${xform[@]}" | "${prod[@]}" >&3
+	echo "${PIPESTATUS[*]}" >"$tmp/status"
+} 2>&1 | stage_log
+read -r -a status <"$tmp/status" 2>/dev/null || status=(70 70 70)
 failed=
 for i in 0 1 2; do
 	[ "${status[$i]}" -ne 0 ] && failed=$i
@@ -37,10 +71,11 @@ if [ -n "$failed" ]; then
 	# The last stage that failed is the cause: a stage's failure ends
 	# its input downstream cleanly, or its output upstream with EPIPE.
 	for i in 0 1 2; do
-		[ "${status[$i]}" -ne 0 ] &&
+		[ "${status[$i]}" -ne 0 ] && [ "$i" != "$failed" ] &&
 		    echo "producer: ${names[$i]} exited ${status[$i]}" >&2
 	done
-	echo "producer: failed at ${names[$failed]}" >&2
+	why=$(cat "$tmp/last.$failed" 2>/dev/null)
+	echo "producer: failed at ${names[$failed]} (exit ${status[$failed]})${why:+: $why}" >&2
 	exit "${status[$failed]}"
 fi
 if [ -n "${QP_STATE:-}" ] && [ -e "$QP_STATE.next" ]; then

@@ -1,6 +1,8 @@
+#include <stdlib.h>
 #include <time.h>
 
 #include "clock.h"
+#include "num.h"
 
 static long long
 ms(clockid_t id)
@@ -21,4 +23,27 @@ long long
 clock_epoch_ms(void)
 {
 	return ms(CLOCK_REALTIME);
+}
+
+int
+clock_deadline(long long *epoch_ms)
+{
+	const char *s = getenv("QP_DEADLINE_MS");
+
+	*epoch_ms = 0;
+	if (s == NULL || *s == '\0')
+		return 0;
+	/* From 2001 on, in milliseconds: seconds by mistake are refused. */
+	return num_parse(s, 1000000000000LL, 32503680000000LL, epoch_ms);
+}
+
+long long
+clock_left_ms(long long deadline, long long cap)
+{
+	long long left;
+
+	if (deadline == 0)
+		return cap;
+	left = deadline - clock_epoch_ms();
+	return left < 0 ? 0 : left < cap ? left : cap;
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@
 #define RETRY_AFTER_MAX_MS (600 * 1000L)	/* longer: give up */
 #define BACKOFF_CAP_MS	(60 * 1000L)
 #define INTERRUPTED	(-1)
+#define CNN_STOP_MS	200	/* kept back from the deadline to exit */
+#define CNN_MIN_TRY_MS	500	/* no request with less time than that */
 
 enum {
 	OPT_BASE_URL = 256, OPT_CACERT, OPT_DATE, OPT_EVERY, OPT_MAX_SIZE,
@@ -75,6 +78,7 @@ struct fetch {
 	const char	*base, *regions, *date, *cacert, *state;
 	long long	 timeout_ms, retry_delay_ms, every_ms;
 	long long	 retries;
+	long long	 deadline;	/* $QP_DEADLINE_MS less CNN_STOP_MS */
 	size_t		 max_size;
 	struct curl_slist *user_headers;
 	/* state */
@@ -357,6 +361,7 @@ get(struct fetch *f, const char *url)
 	struct curl_slist *hdrs;
 	char why[CURL_ERROR_SIZE + 128];
 	CURLcode res;
+	long long left;
 	long delay, ra;
 	int attempt, conditional, retryable, rc;
 
@@ -368,6 +373,18 @@ get(struct fetch *f, const char *url)
 	curl_easy_setopt(f->easy, CURLOPT_URL, url);
 	curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, hdrs);
 	for (attempt = 1;; attempt++) {
+		/* No request may outlast the deadline. */
+		left = clock_left_ms(f->deadline, f->timeout_ms);
+		if (left < CNN_MIN_TRY_MS) {
+			log_err("%s: gave up: the deadline (QP_DEADLINE_MS) "
+			    "has come%s%s", url, attempt > 1 ? " after " : "",
+			    attempt > 1 ? why : "");
+			rc = EX_TEMPFAIL;
+			break;
+		}
+		curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, (long)left);
+		curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS,
+		    (long)(left < 10000 ? left : 10000));
 		answer_reset(&f->ans);
 		f->errbuf[0] = '\0';
 		log_info("GET %s%s", url, conditional ? " (conditional)" : "");
@@ -406,6 +423,15 @@ get(struct fetch *f, const char *url)
 				break;
 			}
 			delay = ra;
+		}
+		if (retryable && f->deadline != 0 && attempt <= f->retries &&
+		    clock_left_ms(f->deadline, LLONG_MAX) < delay +
+		    CNN_MIN_TRY_MS) {
+			log_err("%s: %s (gave up after %d attempt%s: no time "
+			    "for another before the deadline)", url, why,
+			    attempt, attempt == 1 ? "" : "s");
+			rc = EX_TEMPFAIL;
+			break;
 		}
 		if (!retryable || attempt > f->retries) {
 			if (retryable && f->retries > 0)
@@ -672,6 +698,19 @@ poll_forever(struct fetch *f)
 		next += f->every_ms;
 		if (next < clock_mono_ms())
 			next = clock_mono_ms();
+		/* The deadline ends the polling as a stop signal would. */
+		if (f->deadline != 0 && next + CNN_MIN_TRY_MS - clock_mono_ms() >=
+		    clock_left_ms(f->deadline, LLONG_MAX)) {
+			if (wait_until(clock_mono_ms() + clock_left_ms(
+			    f->deadline, LLONG_MAX)) == 0)
+				log_notice("the deadline (QP_DEADLINE_MS) has "
+				    "come: stopping");
+			else {
+				log_err("stdout: the reader has gone away");
+				return EX_IOERR;
+			}
+			return 0;
+		}
 		if (wait_until(next) == -1) {
 			log_err("stdout: the reader has gone away");
 			return EX_IOERR;
@@ -697,9 +736,6 @@ setup_curl(struct fetch *f)
 	curl_easy_setopt(f->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(f->easy, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms);
-	curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)(f->timeout_ms < 10000 ? f->timeout_ms : 10000));
 	curl_easy_setopt(f->easy, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)f->max_size);
 	curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
@@ -867,6 +903,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level(verbosity);
+	if (clock_deadline(&f.deadline) == -1) {
+		log_err("QP_DEADLINE_MS=%s: expected a time in milliseconds "
+		    "since the epoch", getenv("QP_DEADLINE_MS"));
+		status = EX_CONFIG;
+		goto out;
+	}
+	if (f.deadline != 0)
+		f.deadline -= CNN_STOP_MS;
 
 	f.ans.max = f.max_size;
 	srandom((unsigned)(time(NULL) ^ getpid()));

@@ -11,6 +11,11 @@
  * Lines go to librdkafka in batches (values copied once, by librdkafka),
  * and every delivery report is served on this thread, which is where the
  * message memory was allocated: see bench/README.md for why.
+ *
+ * Time is bounded two ways: --timeout (librdkafka's message.timeout.ms)
+ * gives up on each message that long after it was read, and a deadline
+ * ($QP_DEADLINE_MS, set by lambda-bootstrap) stops reading and purges
+ * whatever is still undelivered in time to say so and exit before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +30,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "clock.h"
 #include "json.h"
 #include "jsonl.h"
 #include "kconf.h"
@@ -39,6 +45,7 @@
 #define KPROD_MAX_REASONS	8
 #define KPROD_BATCH		256	/* messages handed over per call */
 #define KPROD_NO_ARENA		((size_t)-1)
+#define KPROD_STOP_MS		300	/* kept back from the deadline to exit */
 
 enum {
 	OPT_FAILED = 256, OPT_MAX_LINE, OPT_ON_ERROR, OPT_RAW, OPT_REPORT
@@ -87,6 +94,12 @@ struct kprod {
 	} reasons[KPROD_MAX_REASONS];
 	int			 fatal;
 	int			 input_err;	/* EX_NOINPUT / EX_IOERR seen */
+
+	long long		 timeout_ms;	/* message.timeout.ms */
+	long long		 deadline;	/* epoch ms to stop at; 0: none */
+	int			 deadline_hit;
+	char			 broker_err[512]; /* the last broker error */
+	char			 brokers[256];	/* bootstrap.servers */
 };
 
 static void
@@ -95,8 +108,9 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: kprod [-hqVv] [-b BROKERS] [-F FILE] [-H NAME=VALUE]... "
 	    "[-k PATH]\n"
-	    "             [-p PARTITION] [-X PROP=VALUE]... [-z CODEC] "
-	    "[--failed FILE]\n"
+	    "             [-p PARTITION] [-T SECONDS] [-X PROP=VALUE]... "
+	    "[-z CODEC]\n"
+	    "             [--failed FILE]"
 	    "             [--max-line SIZE] [--on-error POLICY] [--raw] "
 	    "[--report]\n"
 	    "             -t TOPIC [FILE ...]\n");
@@ -118,6 +132,9 @@ help(void)
 	    "                         .country.code, .a[0]\n"
 	    "  -p, --partition N      produce to partition N (default: by key)\n"
 	    "  -q, --quiet            only errors on stderr\n"
+	    "  -T, --timeout SECONDS  give up delivering a message SECONDS after "
+	    "it was read\n"
+	    "                         (default 300: message.timeout.ms)\n"
 	    "  -t, --topic TOPIC      the topic to produce to\n"
 	    "  -V, --version          print the version and exit\n"
 	    "  -v, --verbose          more messages on stderr (repeatable)\n"
@@ -199,6 +216,11 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		report(k, m->partition, m->offset, m->key, m->key_len, m->err);
 }
 
+/*
+ * Errors, served by rd_kafka_poll() on the main thread.  The last
+ * broker error is kept: it is why messages are not delivered, and the
+ * final message names it.
+ */
 static void
 error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
@@ -209,11 +231,41 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
 		log_err("fatal producer error: %s", fatal);
 		k->fatal = 1;
-	} else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-		log_warn("all brokers are down; retrying until "
-		    "message.timeout.ms");
-	else
+	} else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		log_warn("all brokers are down (%s); retrying each message "
+		    "for up to %.3g s%s", k->broker_err[0] ? k->broker_err :
+		    reason, k->timeout_ms / 1000.0, k->deadline ?
+		    ", or until the deadline" : "");
+	} else {
+		snprintf(k->broker_err, sizeof(k->broker_err), "%s", reason);
 		log_info("%s", reason);
+	}
+}
+
+/* Has the deadline come?  Once it has, it stays come. */
+static int
+deadline_passed(struct kprod *k)
+{
+	if (k->deadline != 0 && !k->deadline_hit &&
+	    clock_epoch_ms() >= k->deadline) {
+		k->deadline_hit = 1;
+		log_warn("the deadline (QP_DEADLINE_MS) has come: %d messages "
+		    "undelivered, %lu lines read", rd_kafka_outq_len(k->rk),
+		    k->nread);
+	}
+	return k->deadline_hit;
+}
+
+/* A poll(2) timeout: want (-1: none), shortened to the deadline. */
+static int
+poll_ms(struct kprod *k, int want)
+{
+	long long left;
+
+	if (k->deadline == 0)
+		return want;
+	left = clock_left_ms(k->deadline, want < 0 ? 3600000 : want);
+	return (int)left;
 }
 
 static void flush_batch(struct kprod *);
@@ -233,11 +285,12 @@ kprod_wait(void *arg, int fd)
 		rd_kafka_poll(k->rk, 0);
 		obuf_flush(&k->out);
 		obuf_flush(&k->failed);
-		if (sig_caught() || k->fatal)
+		if (sig_caught() || k->fatal || deadline_passed(k))
 			return -1;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (sig_poll(&pfd, 1, rd_kafka_outq_len(k->rk) > 0 ? 50 : -1) > 0)
+		if (sig_poll(&pfd, 1, poll_ms(k,
+		    rd_kafka_outq_len(k->rk) > 0 ? 50 : -1)) > 0)
 			return 0;
 	}
 }
@@ -322,7 +375,8 @@ static void
 wait_for_room(struct kprod *k)
 {
 	obuf_flush(&k->out);
-	rd_kafka_poll(k->rk, 10);
+	rd_kafka_poll(k->rk, poll_ms(k, 10));
+	(void)deadline_passed(k);
 }
 
 /*
@@ -342,7 +396,7 @@ flush_batch(struct kprod *k)
 		if (k->keyoff[i] != KPROD_NO_ARENA)
 			k->batch[i].key = k->arena + k->keyoff[i];
 	/* Room by count and by bytes (librdkafka's two limits). */
-	while (!k->fatal && rd_kafka_outq_len(k->rk) > 0 &&
+	while (!k->fatal && !k->deadline_hit && rd_kafka_outq_len(k->rk) > 0 &&
 	    (rd_kafka_outq_len(k->rk) + (long long)k->nbatch > k->queue_max ||
 	    k->queued_bytes + k->batch_bytes > k->queue_max_bytes))
 		wait_for_room(k);
@@ -357,7 +411,8 @@ flush_batch(struct kprod *k)
 			continue;
 		}
 		/* Should the queue still be full, wait and retry in order. */
-		while (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
+		while (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal &&
+		    !k->deadline_hit) {
 			wait_for_room(k);
 			if (rd_kafka_produce(k->rkt, k->partition,
 			    RD_KAFKA_MSG_F_COPY, m->payload, m->len, m->key,
@@ -436,7 +491,8 @@ produce(struct kprod *k, const char *line, size_t len)
 			break;
 		err = rd_kafka_error_code(error);
 		rd_kafka_error_destroy(error);
-		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal) {
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !k->fatal &&
+		    !k->deadline_hit) {
 			wait_for_room(k);
 			continue;
 		}
@@ -495,7 +551,9 @@ produce_input(struct kprod *k, const char *path)
 		produce(k, line, len);
 		if (stats_due())
 			kprod_stats(k, 0);
-		if (k->fatal || sig_caught()) {
+		if (k->fatal || sig_caught() || (k->deadline != 0 &&
+		    (k->nread & 255) == 0 && deadline_passed(k)) ||
+		    k->deadline_hit) {
 			rc = -1;
 			break;
 		}
@@ -505,21 +563,27 @@ produce_input(struct kprod *k, const char *path)
 	return rc;
 }
 
-/* Wait for every queued message's fate; a second signal purges. */
+/*
+ * Wait for every queued message's fate; a second signal, a fatal error
+ * or the deadline purges what is left (each purged message is reported
+ * as failed, so none goes unaccounted).
+ */
 static void
 drain(struct kprod *k)
 {
 	int purged = 0;
 
 	while (rd_kafka_outq_len(k->rk) > 0) {
-		if (!purged && (sig_count() > 1 || k->fatal)) {
-			log_warn("purging %d queued messages",
-			    rd_kafka_outq_len(k->rk));
+		if (!purged && (sig_count() > 1 || k->fatal ||
+		    deadline_passed(k))) {
+			if (!k->deadline_hit)
+				log_warn("purging %d queued messages",
+				    rd_kafka_outq_len(k->rk));
 			rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
 			    RD_KAFKA_PURGE_F_INFLIGHT);
 			purged = 1;
 		}
-		rd_kafka_poll(k->rk, 50);
+		rd_kafka_poll(k->rk, purged ? 50 : poll_ms(k, 50));
 		obuf_flush(&k->out);
 		sig_sleep(0);	/* deliver a pending signal */
 	}
@@ -561,6 +625,7 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "report", no_argument, NULL, OPT_REPORT },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "topic", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -569,10 +634,10 @@ main(int argc, char **argv)
 	struct kprod k;
 	rd_kafka_conf_t *conf;
 	const char *brokers = NULL, *failed_path = NULL, *eq;
-	char errstr[512];
+	char errstr[512], num[32];
 	struct timespec t0, t1;
 	long long v;
-	int ch, i, verbosity = LOG_NOTICE, status = 0, fd;
+	int ch, i, verbosity = LOG_NOTICE, status = 0, fd, stopped = 0;
 	size_t j;
 
 	log_init(argv[0]);
@@ -581,15 +646,21 @@ main(int argc, char **argv)
 	k.partition = RD_KAFKA_PARTITION_UA;
 	k.max_line = JSONL_DEFAULT_MAX_LINE;
 	conf = kconf_new();
-	/* The toolkit's defaults; -X and -F below may override them. */
+	/*
+	 * The toolkit's defaults; -X and -F below may override them.  Keys
+	 * are partitioned as the Java clients and kafka-python do (murmur2),
+	 * so a symbol lands on one partition whichever of them wrote it.
+	 */
 	if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
 	    sizeof(errstr)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof(errstr)) !=
-	    RD_KAFKA_CONF_OK) {
+	    RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr,
+	    sizeof(errstr)) != RD_KAFKA_CONF_OK) {
 		log_err("%s", errstr);
 		return bail(&k, conf, EX_SOFTWARE);
 	}
-	while ((ch = getopt_long(argc, argv, "b:F:H:hk:p:qt:VvX:z:", longopts,
+	while ((ch = getopt_long(argc, argv, "b:F:H:hk:p:qT:t:VvX:z:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -639,6 +710,20 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			verbosity = LOG_ERR;
+			break;
+		case 'T':
+			if (num_parse_seconds(optarg, 1, INT32_MAX, &v) == -1) {
+				log_err("-T %s: expected seconds such as 60 or "
+				    "1.5", optarg);
+				return bail(&k, conf, EX_USAGE);
+			}
+			snprintf(num, sizeof(num), "%lld", v);
+			if (rd_kafka_conf_set(conf, "message.timeout.ms",
+			    num, errstr, sizeof(errstr)) !=
+			    RD_KAFKA_CONF_OK) {
+				log_err("-T %s: %s", optarg, errstr);
+				return bail(&k, conf, EX_USAGE);
+			}
 			break;
 		case 't':
 			k.topic = optarg;
@@ -706,6 +791,13 @@ main(int argc, char **argv)
 		log_err("%s", errstr);
 		return bail(&k, conf, EX_USAGE);
 	}
+	if (clock_deadline(&k.deadline) == -1) {
+		log_err("QP_DEADLINE_MS=%s: expected a time in milliseconds "
+		    "since the epoch", getenv("QP_DEADLINE_MS"));
+		return bail(&k, conf, EX_CONFIG);
+	}
+	if (k.deadline != 0)
+		k.deadline -= KPROD_STOP_MS;
 	if (failed_path != NULL) {
 		fd = open(failed_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0666);
@@ -732,6 +824,14 @@ main(int argc, char **argv)
 		    &vlen) == RD_KAFKA_CONF_OK)
 			(void)num_parse(v, 1, INT32_MAX, &kb);
 		k.queue_max_bytes = (unsigned long long)kb * 1024;
+		k.timeout_ms = 300000;
+		vlen = sizeof(k.brokers);
+		(void)rd_kafka_conf_get(conf, "bootstrap.servers", k.brokers,
+		    &vlen);
+		vlen = sizeof(v);
+		if (rd_kafka_conf_get(conf, "message.timeout.ms", v, &vlen) ==
+		    RD_KAFKA_CONF_OK)
+			(void)num_parse(v, 0, INT32_MAX, &k.timeout_ms);
 	}
 	sig_install();
 	rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
@@ -746,10 +846,9 @@ main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (optind == argc)
-		(void)produce_input(&k, "-");
-	for (i = optind; i < argc; i++)
-		if (produce_input(&k, argv[i]) == -1)
-			break;
+		stopped = produce_input(&k, "-") == -1;
+	for (i = optind; i < argc && !stopped; i++)
+		stopped = produce_input(&k, argv[i]) == -1;
 	if (sig_caught())
 		log_info("signal %d: flushing %d queued messages", sig_caught(),
 		    rd_kafka_outq_len(k.rk));
@@ -757,8 +856,33 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	kprod_stats(&k, 1);
 
+	/*
+	 * The summary: the line that says why the exit status is what it
+	 * is comes last, so that a wrapper can quote it (producer.sh does).
+	 */
+	log_info("%lu lines read, %lu messages delivered, %llu bytes, "
+	    "%.3f s", k.nread, k.ndelivered, k.bytes,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (k.nbad > 0) {
+		log_msg(k.on_error == JSONL_ON_ERROR_SKIP ? LOG_NOTICE :
+		    LOG_ERR, "%lu bad input line%s %s", k.nbad,
+		    k.nbad == 1 ? "" : "s",
+		    k.on_error == JSONL_ON_ERROR_FAIL ? "(stopped at the first)" :
+		    "skipped");
+		if (k.on_error != JSONL_ON_ERROR_SKIP)
+			status = EX_DATAERR;
+	}
+	if (k.input_err)
+		status = k.input_err;
+	if (stopped && k.deadline_hit) {
+		/* Unread lines are not delivered either: not a success. */
+		log_err("the deadline came before the end of the input: %lu "
+		    "lines read, the rest not produced", k.nread);
+		status = EX_UNAVAILABLE;
+	}
 	if (k.nfailed > 0) {
-		char why[1024];
+		char why[1024], possibly[96] = "", in_file[1100] = "";
 		size_t o = 0;
 
 		why[0] = '\0';
@@ -766,30 +890,21 @@ main(int argc, char **argv)
 			o += (size_t)snprintf(why + o, sizeof(why) - o,
 			    "%s%s: %lu", j ? ", " : "",
 			    rd_kafka_err2str(k.reasons[j].err), k.reasons[j].n);
-		log_err("%lu of %lu messages not delivered (%s)", k.nfailed,
-		    k.naccepted, why);
+		if (k.broker_err[0] == '\0' && k.ndelivered == 0)
+			snprintf(k.broker_err, sizeof(k.broker_err), "none "
+			    "answered (%s)", k.brokers);
 		if (k.npossibly)
-			log_err("%lu of them may have been stored before the "
-			    "failure", k.npossibly);
+			snprintf(possibly, sizeof(possibly), "; %lu may have "
+			    "been stored before the failure", k.npossibly);
 		if (k.have_failed)
-			log_err("undelivered lines written to %s", failed_path);
+			snprintf(in_file, sizeof(in_file), "; their lines are "
+			    "in %s", failed_path);
+		log_err("%lu of %lu messages not delivered%s (%s)%s%s%s%s",
+		    k.nfailed, k.naccepted, k.deadline_hit ?
+		    " by the deadline" : "", why, possibly, k.broker_err[0] ?
+		    "; the brokers: " : "", k.broker_err, in_file);
 		status = EX_UNAVAILABLE;
 	}
-	if (k.nbad > 0) {
-		log_msg(k.on_error == JSONL_ON_ERROR_SKIP ? LOG_NOTICE :
-		    LOG_ERR, "%lu bad input line%s %s", k.nbad,
-		    k.nbad == 1 ? "" : "s",
-		    k.on_error == JSONL_ON_ERROR_FAIL ? "(stopped at the first)" :
-		    "skipped");
-	}
-	if (status == 0 && k.input_err)
-		status = k.input_err;
-	if (status == 0 && k.nbad > 0 && k.on_error != JSONL_ON_ERROR_SKIP)
-		status = EX_DATAERR;
-	log_info("%lu lines read, %lu messages delivered, %llu bytes, "
-	    "%.3f s", k.nread, k.ndelivered, k.bytes,
-	    (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 
 	rd_kafka_topic_destroy(k.rkt);
 	rd_kafka_destroy(k.rk);

@@ -9,9 +9,16 @@
  * event.  The event goes to the command's stdin; its stdout becomes the
  * response (as is when it is one JSON value, else as a JSON string); its
  * stderr goes to the function's log, and its last line is the error
- * message when the command fails.  A command still running 500 ms before
- * the invocation's deadline is stopped (SIGTERM, then SIGKILL) and a
- * Runtime.Timeout error posted while Lambda still listens.
+ * message when the command fails.
+ *
+ * The invocation's deadline (Lambda-Runtime-Deadline-Ms) is passed on
+ * as QP_DEADLINE_MS, HANDLER_RESERVE_MS earlier: the toolkit's stages
+ * give up by then with their own message (kprod names the broker
+ * failure), so the error posted is the handler's, not a bare timeout.
+ * A command still running STOP_MARGIN_MS before the deadline is stopped
+ * with its whole process group (SIGTERM, then SIGKILL) and a
+ * Runtime.Timeout error posted, with its last words, while Lambda still
+ * listens.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +43,9 @@
 
 #define API		"2018-06-01"
 #define MAX_RESPONSE	(6 * 1024 * 1024)	/* Lambda's own limit */
-#define MARGIN_MS	500
+#define HANDLER_RESERVE_MS 2500	/* QP_DEADLINE_MS: this much earlier */
+#define STOP_MARGIN_MS	1500	/* a handler still running is stopped */
+#define KILL_AFTER_MS	300	/* SIGTERM, then SIGKILL this much later */
 
 extern char **environ;
 
@@ -196,6 +205,68 @@ runnable(const char *cmd)
 	return 0;
 }
 
+/* The handler's stderr, passed through to the log; its last line kept. */
+struct tail {
+	char	 line[4096];
+	size_t	 len;
+	char	 last[1024];
+};
+
+/*
+ * Read what is there on fd into the log.  Returns 0, or -1 at its end
+ * (the caller closes it).
+ */
+static int
+tail_read(struct tail *t, int fd)
+{
+	char chunk[65536];
+	ssize_t n, i;
+
+	if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
+		return n == -1 && (errno == EINTR || errno == EAGAIN) ? 0 : -1;
+	fwrite(chunk, 1, (size_t)n, stderr);
+	for (i = 0; i < n; i++) {
+		if (chunk[i] == '\n') {
+			if (t->len > 0)
+				snprintf(t->last, sizeof(t->last), "%.*s",
+				    (int)t->len, t->line);
+			t->len = 0;
+		} else if (t->len < sizeof(t->line))
+			t->line[t->len++] = chunk[i];
+	}
+	return 0;
+}
+
+/*
+ * Stop the handler's process group: SIGTERM, then SIGKILL if it is still
+ * there KILL_AFTER_MS later, reading its last words meanwhile.  Returns
+ * with the handler reaped (*status) when it could be.
+ */
+static void
+stop_group(pid_t pid, int *status, struct pollfd *err, struct tail *t)
+{
+	long long until = clock_mono_ms() + KILL_AFTER_MS, left;
+	int reaped = 0;
+
+	kill(-pid, SIGTERM);
+	while ((left = until - clock_mono_ms()) > 0) {
+		if (!reaped && waitpid(pid, status, WNOHANG) == pid)
+			reaped = 1;
+		if (reaped && err->fd < 0)
+			break;
+		if (err->fd < 0) {
+			usleep(10000);
+			continue;
+		}
+		if (poll(err, 1, (int)(left < 10 ? left : 10)) > 0 &&
+		    tail_read(t, err->fd) == -1) {
+			close(err->fd);
+			err->fd = -1;
+		}
+	}
+	kill(-pid, SIGKILL);
+}
+
 /*
  * Run the handler on one event.  Returns 0 (out holds its stdout), -1
  * for a failure with why filled, -2 for the deadline.
@@ -204,26 +275,31 @@ static int
 run(char **cmd, struct invocation *inv, struct buf *out, char *why,
     size_t whylen)
 {
-	int in[2], o[2], e[2], status, done = 0, timed_out = 0;
-	char chunk[65536], last[1024] = "", id[160], dl[64], line[4096];
-	size_t linelen = 0;
+	int in[2], o[2], e[2], status = 0, timed_out = 0;
+	char chunk[65536], id[160], dl[64], qdl[64];
+	struct tail t;
 	struct pollfd pfd[3];
 	long long left;
 	pid_t pid;
 	ssize_t n;
 	size_t off = 0;
 
+	memset(&t, 0, sizeof(t));
 	if (pipe(in) == -1 || pipe(o) == -1 || pipe(e) == -1) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	snprintf(id, sizeof(id), "%s", inv->id);
 	snprintf(dl, sizeof(dl), "%lld", inv->deadline_ms);
+	snprintf(qdl, sizeof(qdl), "%lld", inv->deadline_ms -
+	    HANDLER_RESERVE_MS);
 	if ((pid = fork()) == -1) {
 		snprintf(why, whylen, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		/* A group of its own, so that a stop reaches every stage. */
+		setpgid(0, 0);
 		dup2(in[0], 0);
 		dup2(o[1], 1);
 		dup2(e[1], 2);
@@ -231,12 +307,14 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 		close(e[0]); close(e[1]);
 		setenv("LAMBDA_REQUEST_ID", id, 1);
 		setenv("LAMBDA_DEADLINE_MS", dl, 1);
+		setenv("QP_DEADLINE_MS", qdl, 1);
 		if (inv->trace[0])
 			setenv("_X_AMZN_TRACE_ID", inv->trace, 1);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "%s: %s\n", cmd[0], strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid);	/* as the child does: whichever runs first */
 	close(in[0]);
 	close(o[1]);
 	close(e[1]);
@@ -245,7 +323,7 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 	pfd[1] = (struct pollfd){ e[0], POLLIN, 0 };
 	pfd[2] = (struct pollfd){ in[1], POLLOUT, 0 };
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-		left = inv->deadline_ms - MARGIN_MS - clock_epoch_ms();
+		left = inv->deadline_ms - STOP_MARGIN_MS - clock_epoch_ms();
 		if (left <= 0) {
 			timed_out = 1;
 			break;
@@ -272,59 +350,38 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 				pfd[0].fd = -1;
 			}
 		}
-		if (pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP))) {
-			/* Pass the log through, keeping its last line. */
-			if ((n = read(e[0], chunk, sizeof(chunk))) > 0) {
-				ssize_t i;
-				fwrite(chunk, 1, (size_t)n, stderr);
-				for (i = 0; i < n; i++) {
-					if (chunk[i] == '\n') {
-						if (linelen > 0) {
-							snprintf(last,
-							    sizeof(last),
-							    "%.*s",
-							    (int)linelen, line);
-						}
-						linelen = 0;
-					} else if (linelen < sizeof(line))
-						line[linelen++] = chunk[i];
-				}
-			} else {
-				close(e[0]);
-				pfd[1].fd = -1;
-			}
+		if (pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP)) &&
+		    tail_read(&t, e[0]) == -1) {
+			close(e[0]);
+			pfd[1].fd = -1;
 		}
 	}
 	if (pfd[2].fd >= 0)
 		close(in[1]);
-	if (timed_out) {
-		kill(pid, SIGTERM);
-		for (n = 0; n < 20 && waitpid(pid, &status, WNOHANG) == 0; n++)
-			usleep(10000);
-		kill(pid, SIGKILL);
-	}
 	if (pfd[0].fd >= 0)
 		close(o[0]);
+	if (timed_out)
+		stop_group(pid, &status, &pfd[1], &t);
 	if (pfd[1].fd >= 0)
-		close(e[0]);
-	while (!done && waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			done = 1;
-	if (linelen > 0)
-		snprintf(last, sizeof(last), "%.*s", (int)linelen, line);
+		close(pfd[1].fd);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (t.len > 0)
+		snprintf(t.last, sizeof(t.last), "%.*s", (int)t.len, t.line);
 	if (timed_out) {
 		snprintf(why, whylen, "%s was stopped %d ms before the "
-		    "deadline", cmd[0], MARGIN_MS);
+		    "deadline%s%s", cmd[0], STOP_MARGIN_MS, t.last[0] ?
+		    "; its last words: " : "", t.last);
 		return -2;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
 		snprintf(why, whylen, "%s exited %d%s%s", cmd[0],
-		    WEXITSTATUS(status), last[0] ? ": " : "", last);
+		    WEXITSTATUS(status), t.last[0] ? ": " : "", t.last);
 	else
 		snprintf(why, whylen, "%s killed by signal %d%s%s", cmd[0],
-		    WTERMSIG(status), last[0] ? ": " : "", last);
+		    WTERMSIG(status), t.last[0] ? ": " : "", t.last);
 	return -1;
 }
 

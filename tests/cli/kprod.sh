@@ -18,6 +18,40 @@ kcat -C -b "$BROKERS" -t kv -p 0 -e -q -f '%k\n' | tail -3 >"$T/got"
 printf 'USA\nGBR\nJPN\n' >"$T/want"
 same_file "-k .country.code takes a nested key; -p 0 keeps them in order" "$T/got" "$T/want"
 
+# --- the partitioner: murmur2, as kafka-python and the Java clients.  Both
+# writing the same 50 keys to one topic: each key on one partition.
+# pyprod TOPIC: kafka-python (the original project's client) sends one
+# message for each of the 50 keys of quote_lines, by its default partitioner.
+pyprod() {
+	/usr/bin/python3 - "$BROKERS" "$1" <<'X'
+import json, sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1].split(","), api_version=(2, 5, 0), acks="all")
+for i in range(50):
+    k = "SYM-%04d" % i
+    p.send(sys.argv[2], key=k.encode(), value=json.dumps({"symbol": k, "by": "kafka-python"}).encode())
+p.flush()
+p.close()
+X
+}
+# split TOPIC: how many keys are on more than one partition, how many keys,
+# partitions used, messages.
+split() {
+	kcat -C -b "$BROKERS" -t "$1" -e -q -f '%k %p\n' >"$T/kp"
+	echo "$(sort -u "$T/kp" | awk '{ print $1 }' | uniq -d | wc -l) $(awk '{ print $1 }' "$T/kp" | sort -u | wc -l)" \
+	    "$(awk '{ print $2 }' "$T/kp" | sort -u | wc -l) $(wc -l <"$T/kp")"
+}
+quote_lines 100 50 >"$T/50keys"
+kmock_ctl topic mixed 6
+pyprod mixed && kprod -b "$BROKERS" -t mixed -k .symbol "$T/50keys"
+is "kafka-python and kprod writing the same 50 keys: every key on one partition (of 6 used), 150 messages" \
+    "$(split mixed)" "0 50 6 150"
+kmock_ctl topic mixed-crc 6
+pyprod mixed-crc && kprod -b "$BROKERS" -t mixed-crc -k .symbol -X partitioner=consistent_random "$T/50keys"
+set -- $(split mixed-crc)
+is "  ... while with -X partitioner=consistent_random (CRC32, librdkafka's own default) keys split ($1 of 50)" \
+    "$([ "$1" -gt 10 ] && echo split)" split
+
 # --- compression: what kcat reads back is the same
 kmock_ctl topic zipped 1
 kprod -b "$BROKERS" -t zipped -z gzip -k .symbol "$T/in"; rc=$?
@@ -174,13 +208,69 @@ kprod -b "$BROKERS" -t down-long -X message.timeout.ms=2000 --failed "$T/failed"
     --report "$T/3k" >"$T/rep" 2>"$T/err"; rc=$?
 kmock_ctl up all
 is "brokers gone past message.timeout.ms: exit 69 (EX_UNAVAILABLE)" "$rc" 69
-grep_file "  ... with the exact count and the reason" \
-    '^kprod: 3000 of 3000 messages not delivered \(Local: Message timed out: 3000\)$' "$T/err"
+grep_file "  ... with the exact count, the reason, the broker error and where the lines are" \
+    "^kprod: 3000 of 3000 messages not delivered \(Local: Message timed out: 3000\); the brokers: 127.0.0.1:[0-9]+/bootstrap: Connect to ipv4#127.0.0.1:[0-9]+ failed: Connection refused .*; their lines are in $T/failed\$" "$T/err"
 sort "$T/failed" >"$T/got"
 same_file "  ... and every undelivered line in --failed" "$T/got" "$T/want"
 is "  ... and --report says so for each: partition and offset -1, the error named" \
     "$(grep -c '^{"topic":"down-long","partition":-1,"offset":-1,"key":null,"error":"_MSG_TIMED_OUT"}$' "$T/rep") $(wc -l <"$T/rep")" \
     "3000 3000"
+
+# No broker at all: said at once, and -T bounds the wait, not librdkafka's 300 s.
+start=$(date +%s%N)
+kprod -b 127.0.0.1:1 -t none -T 1.5 "$T/in" 2>"$T/err"; rc=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+is "no broker, -T 1.5: exit 69 within 3 s (took $took ms)" "$rc $([ "$took" -lt 3000 ] && echo fast)" "69 fast"
+is "  ... the first line says the brokers are down and why, the last what was lost and why" \
+    "$(head -1 "$T/err" | grep -c '^kprod: warning: all brokers are down (127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused .*); retrying each message for up to 1.5 s$') $(tail -1 "$T/err" | grep -c '^kprod: 3 of 3 messages not delivered (Local: Message timed out: 3); the brokers: 127.0.0.1:1/bootstrap: Connect.*Connection refused')" "1 1"
+kprod -b 127.0.0.1:1 -t none -X message.timeout.ms=1000 "$T/in" 2>"$T/err"; rc=$?
+is "  ... -X message.timeout.ms, as kcat users write it, does the same" \
+    "$rc $(grep -c 'retrying each message for up to 1 s' "$T/err")" "69 1"
+kprod -b 127.0.0.1:1 -t none -T 1 -X message.timeout.ms=2500 "$T/in" 2>"$T/err"
+is "  ... the later of -T and -X wins" "$(grep -c 'up to 2.5 s' "$T/err")" 1
+for bad in 0 abc -1 1e3; do
+	kprod -b 127.0.0.1:1 -t none -T "$bad" </dev/null 2>"$T/err"; rc=$?
+	echo "$rc $(grep -c "^kprod: -T $bad: expected seconds" "$T/err")"
+done >"$T/bad"
+is "  ... -T 0, abc, -1, 1e3: exit 64, said" "$(sort -u "$T/bad")" "64 1"
+
+# A deadline (QP_DEADLINE_MS, as lambda-bootstrap sets it): kprod stops
+# in time to say why and exit before it, whatever -T says.
+dl=$(( $(date +%s%3N) + 2000 ))
+QP_DEADLINE_MS=$dl kprod -b 127.0.0.1:1 -t none --failed "$T/failed" "$T/in" 2>"$T/err"; rc=$?
+now=$(date +%s%3N)
+is "QP_DEADLINE_MS 2 s away, no broker: exit 69 before the deadline ($((dl - now)) ms before)" \
+    "$rc $([ "$now" -lt "$dl" ] && [ $((dl - now)) -lt 1000 ] && echo in-time)" "69 in-time"
+grep_file "  ... every message accounted for, the deadline and the brokers named" \
+    '^kprod: 3 of 3 messages not delivered by the deadline \(Local: Purged in queue: 3\); the brokers: 127.0.0.1:1/bootstrap: Connect.*Connection refused' "$T/err"
+same_file "  ... and the lines in --failed" "$T/failed" "$T/in"
+# A broker that accepts and never answers: no broker error to quote.
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []; s.settimeout(0.2); end = time.time() + 10
+while time.time() < end:
+    try: conns.append(s.accept())
+    except OSError: pass
+' "$T/mute.port" & mute=$!
+wait_for 5 test -s "$T/mute.port"
+dl=$(( $(date +%s%3N) + 1500 ))
+QP_DEADLINE_MS=$dl kprod -b "127.0.0.1:$(cat "$T/mute.port")" -t none "$T/in" 2>"$T/err"; rc=$?
+now=$(date +%s%3N)
+kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
+is "a broker that never answers, QP_DEADLINE_MS 1.5 s away: exit 69 before it, 'none answered'" \
+    "$rc $([ "$now" -lt "$dl" ] && echo in-time) $(grep -c 'the brokers: none answered (127.0.0.1:[0-9]*)$' "$T/err")" "69 in-time 1"
+# Input still coming at the deadline: what was not read is not a success.
+dl=$(( $(date +%s%3N) + 1500 ))
+{ head -1 "$T/in"; sleep 4; tail -1 "$T/in"; } | QP_DEADLINE_MS=$dl kprod -b "$BROKERS" -t slowin 2>"$T/err"; rc=$?
+is "input still open at the deadline: exit 69, the line read delivered, the rest said to be unread" \
+    "$rc $(kcat -C -b "$BROKERS" -t slowin -e -q | wc -l) $(grep -c 'the deadline came before the end of the input: 1 lines read' "$T/err")" "69 1 1"
+QP_DEADLINE_MS=soon kprod -b "$BROKERS" -t none </dev/null 2>"$T/err"; rc=$?
+is "QP_DEADLINE_MS that is not milliseconds since the epoch: exit 78, said" \
+    "$rc $(grep -c '^kprod: QP_DEADLINE_MS=soon: expected a time in milliseconds since the epoch$' "$T/err")" "78 1"
+QP_DEADLINE_MS=$(date +%s) kprod -b "$BROKERS" -t none </dev/null 2>"$T/err"; rc=$?
+is "  ... nor seconds by mistake" "$rc" 78
 
 # Gone part-way through: what is not in Kafka is in --failed, nothing else.
 kmock_ctl topic down-mid 1

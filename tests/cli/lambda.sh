@@ -22,12 +22,15 @@ cat >"$H/echo" <<'SH'
 #!/bin/sh
 # The event in, a JSON answer out, with what the runtime passed.
 ev=$(cat)
-printf '{"event":%s,"id":"%s","deadline_set":%s}\n' "$ev" "$LAMBDA_REQUEST_ID" \
-    "$([ "$LAMBDA_DEADLINE_MS" -gt 0 ] && echo true || echo false)"
+printf '{"event":%s,"id":"%s","deadline_set":%s,"qp_deadline_early":%s}\n' "$ev" "$LAMBDA_REQUEST_ID" \
+    "$([ "$LAMBDA_DEADLINE_MS" -gt 0 ] && echo true || echo false)" \
+    "$([ $((LAMBDA_DEADLINE_MS - QP_DEADLINE_MS)) -ge 2000 ] && echo true || echo false)"
 SH
 printf '#!/bin/sh\necho "starting" >&2\necho "producer: failed at kprod" >&2\nexit 69\n' >"$H/fail"
 printf '#!/bin/sh\necho plain text out\n' >"$H/text"
 printf '#!/bin/sh\nexec sleep 30\n' >"$H/slow"
+# A handler that ignores the deadline, with a stage of its own running.
+printf '#!/bin/bash\nsleep 37 &\necho "stage: still waiting" >&2\nwait\n' >"$H/slowgroup"
 chmod +x "$H"/*
 
 api '{"event":{"n":1}}' '{"event":{"n":2}}'
@@ -35,7 +38,7 @@ lambda-bootstrap "$H/echo" >"$T/out" 2>"$T/err"; rc=$?
 is "two invocations in one environment: two responses, then exit when the API goes (69)" \
     "$rc $(posted 'select(.kind == "response") | .id' | tr '\n' ' ')" "69 req-1 req-2 "
 is "  ... the event reaches the handler's stdin, its JSON stdout is the response" \
-    "$(posted 'select(.id == "req-2") | .body' | jq -c .)" '{"event":{"n":2},"id":"req-2","deadline_set":true}'
+    "$(posted 'select(.id == "req-2") | .body' | jq -c .)" '{"event":{"n":2},"id":"req-2","deadline_set":true,"qp_deadline_early":true}'
 
 api '{"event":{}}'
 lambda-bootstrap "$H/fail" >"$T/out" 2>"$T/err"
@@ -63,6 +66,14 @@ is "the deadline: the handler stopped, Runtime.Timeout posted before the deadlin
     "$(posted '"\(.kind) \(.body | fromjson | .errorType)"') $(echo "$(posted .t) - $start < 1.5" | bc)" \
     "error Runtime.Timeout 1"
 is "  ... and the handler is gone" "$(pgrep -f "$H/slow" | wc -l)" 0
+api '{"event":{},"deadline_ms":2500}'
+lambda-bootstrap "$H/slowgroup" >/dev/null 2>"$T/err"
+is "a handler past the deadline with a stage of its own: Runtime.Timeout with its last words" \
+    "$(posted '.body | fromjson | "\(.errorType) | \(.errorMessage)"')" \
+    "Runtime.Timeout | $H/slowgroup was stopped 1500 ms before the deadline; its last words: stage: still waiting"
+is "  ... posted at least 1 s before the deadline" "$(posted '.deadline_ms - .t * 1000 >= 1000')" true
+sleep 0.2
+is "  ... and its whole process group is gone (the stage too)" "$(pgrep -fx "sleep 37" | wc -l) $(pgrep -f "$H/slowgroup" | wc -l)" "0 0"
 env -u AWS_LAMBDA_RUNTIME_API lambda-bootstrap "$H/echo" >/dev/null 2>"$T/err"; rc=$?
 is "outside Lambda (no AWS_LAMBDA_RUNTIME_API): exit 78, said" "$rc $(grep -c 'not running in Lambda' "$T/err")" "78 1"
 
@@ -73,6 +84,22 @@ KAFKA_BROKERS=$BROKERS QP_BIN=$QP_BIN QP_FETCH_ARGS="--base-url file://$QP_ROOT/
     lambda-bootstrap "$QP_ROOT/examples/lambda/handler.sh" >/dev/null 2>"$T/err"
 is "the producer side as the Lambda handler: a response, the quotes in Kafka" \
     "$(posted .kind) $(kcons -b "$BROKERS" -t quotes -e 2>/dev/null | wc -l)" "response 6"
+
+# The broker down and a 20 s deadline: kprod gives up by QP_DEADLINE_MS,
+# and the error posted is the handler's own, naming kprod and the broker
+# failure, not Runtime.Timeout.
+api '{"event":{},"deadline_ms":20000}'
+KAFKA_BROKERS=127.0.0.1:1 QP_BIN=$QP_BIN QP_FETCH_ARGS="--base-url file://$QP_ROOT/examples/replay --date 2023-05-12" \
+    QP_STATE=$T/down.state QP_KPROD_TIMEOUT=300 \
+    lambda-bootstrap "$QP_ROOT/examples/lambda/handler.sh" >/dev/null 2>"$T/err"
+is "broker down, 20 s deadline: the handler's error is posted (Runtime.HandlerFailed)" \
+    "$(posted '"\(.kind) \(.body | fromjson | .errorType)"')" "error Runtime.HandlerFailed"
+echo "# errorMessage: $(posted '.body | fromjson | .errorMessage')"
+is "  ... naming kprod and the broker failure" \
+    "$(posted '.body | fromjson | .errorMessage | test("failed at kprod .exit 69.: kprod: 6 of 6 messages not delivered by the deadline .*the brokers: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused")')" true
+echo "# posted $(posted '.deadline_ms - .t * 1000 | floor') ms before the deadline"
+is "  ... posted at least 1 s before the deadline" "$(posted '.deadline_ms - .t * 1000 >= 1000')" true
+is "  ... and the state is not committed" "$(test -e "$T/down.state" && echo committed || echo not)" not
 
 # template.yaml parses and names what the image and the bootstrap expect.
 /usr/bin/python3 - "$QP_ROOT/examples/lambda" >"$T/tpl" 2>&1 <<'PY'
@@ -99,7 +126,7 @@ PY
 is "template.yaml: a SAM function, image-packaged, hourly as the original ran" \
     "$(sed -n '1,3p' "$T/tpl" | tr '\n' ';')" \
     "transform AWS::Serverless-2016-10-31;type AWS::Serverless::Function Image;schedule rate(1 hour);"
-is "  ... with the settings producer.sh reads" "$(sed -n 4p "$T/tpl")" "env KAFKA_BROKERS QP_STATE QP_TOPIC"
+is "  ... with the settings producer.sh reads" "$(sed -n 4p "$T/tpl")" "env KAFKA_BROKERS QP_KPROD_TIMEOUT QP_STATE QP_TOPIC"
 is "  ... its Dockerfile on debian:bookworm-slim, lambda-bootstrap as entrypoint, the handler as command" \
     "$(sed -n '5,7p' "$T/tpl" | tr '\n' ';')" \
     "base ['debian:bookworm-slim'];entrypoint [\"/usr/local/bin/lambda-bootstrap\"];cmd is the copied handler True;"

@@ -12,7 +12,8 @@ published description (version 2018-06-01):
 Events come from --events (JSON lines {"event": ..., "deadline_ms": N},
 N from now).  When they run out, "next" answers 500, which a real
 Lambda never does; the tests use it to end the bootstrap.  Every POST
-is logged to --log as {"t", "kind", "id", "headers", "body"}.
+is logged to --log as {"t", "kind", "id", "headers", "body",
+"deadline_ms"} (the deadline given with that invocation's event).
 """
 import argparse
 import http.server
@@ -24,7 +25,7 @@ import loopback
 
 ARGS = None
 LOCK = threading.Lock()
-STATE = {"n": 0, "events": []}
+STATE = {"n": 0, "events": [], "deadlines": {}}
 
 
 class Api(http.server.BaseHTTPRequestHandler):
@@ -51,6 +52,8 @@ class Api(http.server.BaseHTTPRequestHandler):
             STATE["n"] += 1
             rid = "req-%d" % STATE["n"]
         deadline = int(time.time() * 1000) + ev.get("deadline_ms", 60000)
+        with LOCK:
+            STATE["deadlines"][rid] = deadline
         self.send(200, json.dumps(ev.get("event", {})).encode(), [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Aws-Request-Id", rid),
@@ -72,7 +75,8 @@ class Api(http.server.BaseHTTPRequestHandler):
         with LOCK, open(ARGS.log, "a") as f:
             f.write(json.dumps({"t": time.time(), "kind": kind, "id": rid,
                                 "headers": dict(self.headers.items()),
-                                "body": body.decode("utf-8", "replace")}) + "\n")
+                                "body": body.decode("utf-8", "replace"),
+                                "deadline_ms": STATE["deadlines"].get(rid)}) + "\n")
         self.send(202, b'{"status":"OK"}')
 
 

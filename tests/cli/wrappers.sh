@@ -18,8 +18,8 @@ QP_STATE=$T/state "$E/producer.sh" --base-url "$REPLAY" --date 2023-05-12 2>"$T/
 is "  ... run again for the same hour (QP_STATE): nothing sent twice" \
     "$rc $(kcons -t quotes -e 2>/dev/null | wc -l)" "0 6"
 "$E/producer.sh" --base-url "$REPLAY" --date 2023-05-13 2>"$T/err"; rc=$?
-is "a cnn-fetch failure: its status (66), the stage named" \
-    "$rc $(grep -c '^producer: failed at cnn-fetch$' "$T/err")" "66 1"
+is "a cnn-fetch failure: its status (66), the stage named with its message, last" \
+    "$rc $(tail -1 "$T/err" | grep -c '^producer: failed at cnn-fetch (exit 66): cnn-fetch: file://.*/2023-05-13: Couldn.t open file ')" "66 1"
 cp "$T/state" "$T/state.before"
 sed 's/2023-05-12T15:35:00+00:00/2023-05-12T16:00:00+00:00/' \
     "$E/replay/markets/world/regions/Americas,Asia-Pacific,Europe/2023-05-12" >"$T/day"
@@ -27,8 +27,8 @@ mkdir -p "$T/r2/markets/world/regions/Americas,Asia-Pacific,Europe"
 cp "$T/day" "$T/r2/markets/world/regions/Americas,Asia-Pacific,Europe/2023-05-12"
 KAFKA_BROKERS=127.0.0.1:1 QP_KPROD_ARGS="-X message.timeout.ms=1500" QP_STATE=$T/state \
     "$E/producer.sh" --base-url "file://$T/r2" --date 2023-05-12 2>"$T/err"; rc=$?
-is "a kprod failure (no broker): its status (69), the stage named" \
-    "$rc $(grep -c '^producer: failed at kprod$' "$T/err")" "69 1"
+is "a kprod failure (no broker): its status (69), the stage named with the broker failure, last" \
+    "$rc $(tail -1 "$T/err" | grep -c '^producer: failed at kprod (exit 69): kprod: 1 of 1 messages not delivered (Local: Message timed out: 1); the brokers: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused')" "69 1"
 is "  ... and the state is not committed: the changed quote will be sent next time" \
     "$(cmp -s "$T/state" "$T/state.before" && echo unchanged)" unchanged
 QP_STATE=$T/state "$E/producer.sh" --base-url "file://$T/r2" --date 2023-05-12 2>"$T/err"; rc=$?
@@ -66,9 +66,53 @@ wait "$holder"
 "$E/cron/quotepipe-cron" --base-url "$REPLAY" --date 2023-05-13 >"$T/out" 2>"$T/err"; rc=$?
 is "cron: a failed run exits non-zero, its messages logged" \
     "$rc $(grep -c 'quotepipe: producer: failed at cnn-fetch' "$T/err") $(grep -c 'producer run failed with status 66' "$T/err")" "66 1 1"
+
+# The broker down, ten runs: the same lines in the same order every time,
+# each stage's first, the summary last (the time taken masked).
+for i in $(seq 10); do
+	KAFKA_BROKERS=127.0.0.1:1 QP_KPROD_TIMEOUT=0.5 "$E/cron/quotepipe-cron" --base-url "$REPLAY" --date 2023-05-12 \
+	    >/dev/null 2>"$T/cron.$i"
+	echo "$? $(sed -E 's/after [0-9]+ s$/after N s/' "$T/cron.$i" | md5sum | cut -c1-32)"
+done | sort | uniq -c >"$T/orders"
+is "cron, broker down, 10 runs: one order of lines, exit 69 each time" \
+    "$(wc -l <"$T/orders") $(awk '{ print $1, $2 }' "$T/orders")" "1 10 69"
+sed 's/^/#   /' "$T/cron.1"
+is "  ... kprod's lines, then producer.sh's summary, then the run's, last" \
+    "$(sed -E 's/^quotepipe: ([^ ]+) ([^ ]+).*/\1 \2/' "$T/cron.1" | tr '\n' ';')" \
+    "kprod: warning:;kprod: 6;producer: failed;producer run;"
+is "  ... and kprod gave up within its QP_KPROD_TIMEOUT, not librdkafka's 300 s" \
+    "$(grep -c 'producer run failed with status 69 after [0-3] s$' "$T/cron.1")" 1
+
+QP_RUN_TIMEOUT=5m "$E/cron/quotepipe-cron" --base-url "$REPLAY" --date 2023-05-12 >/dev/null 2>"$T/err"; rc=$?
+is "cron: a QP_RUN_TIMEOUT that is not whole seconds: exit 78, said" \
+    "$rc $(grep -c 'QP_RUN_TIMEOUT=5m: expected whole seconds' "$T/err")" "78 1"
 "$E/cron/quotepipe-cron" --base-url "$REPLAY" --date 2023-05-12 >"$T/out" 2>"$T/err"; rc=$?
 is "cron: a good run exits 0" "$rc $(grep -c 'producer run done' "$T/err")" "0 1"
 echo "KAFKA_BROKERS=$BROKERS" >"$T/env"; echo "QP_TOPIC=fromenv" >>"$T/env"
 env -u KAFKA_BROKERS QP_ENV="$T/env" "$E/cron/quotepipe-cron" --base-url "$REPLAY" --date 2023-05-12 2>"$T/err"; rc=$?
 is "cron: settings from QP_ENV" "$rc $(kcons -t fromenv -e 2>/dev/null | wc -l)" "0 6"
+
+# --- systemd ----------------------------------------------------------------
+# The unit, checked by systemd's own verifier with its ExecStart pointing
+# at consumer.sh where make install put it under $T/root.
+if command -v systemd-analyze >/dev/null; then
+	make -s -C "$QP_ROOT" install BUILD="$(cd "$QP_BIN/.." && pwd)" PREFIX=/usr/local DESTDIR="$T/root" >/dev/null 2>&1
+	unit=quotepipe-consumer.service
+	verify() {	# verify DIR SED: the unit, edited by SED, verified in DIR
+		mkdir -p "$T/$1"
+		sed "s|/usr/local/share/quotepipe|$T/root/usr/local/share/quotepipe|; $2" \
+		    "$E/systemd/$unit" >"$T/$1/$unit"
+		systemd-analyze verify --man=no "$T/$1/$unit" >"$T/$1/out" 2>&1
+	}
+	verify sd ''; rc=$?
+	is "systemd-analyze verify $unit: exit 0, not a word said" "$rc $(wc -l <"$T/sd/out")" "0 0"
+	sed 's/^/#   /' "$T/sd/out"
+	verify sd-typo 's/^Restart=on-failure/Restart=on-failures/'; rc=$?
+	is "  ... which does see a typo (Restart=on-failures)" "$(grep -c 'restart specifier' "$T/sd-typo/out")" 1
+	verify sd-noexec 's|/consumer.sh|/no-such-consumer.sh|'; rc=$?
+	is "  ... and fails a unit whose ExecStart is not there" \
+	    "$([ "$rc" -ne 0 ] && echo failed) $(grep -c 'no-such-consumer.sh is not executable' "$T/sd-noexec/out")" "failed 1"
+else
+	skip "systemd-analyze is not installed (tests/deps.sh installs systemd)"
+fi
 done_testing
