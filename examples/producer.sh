@@ -40,16 +40,19 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/quotepipe-producer.XXXXXX") || exit 73
 trap 'rm -rf "$tmp"' EXIT
 
 # The stages' stderr, in the order it was written, passed on as it
-# comes; each stage's last line that is not a warning is kept for the
-# summary.  It is the last command of the pipeline below, so it has
-# read everything before the summary is written.
+# comes; each stage's last line that is not a warning or a stats report
+# is kept for the summary.  It is the last command of the pipeline
+# below, so it has read everything before the summary is written; it
+# ignores INT and TERM and reads on to the end, so that the stages'
+# last words after a stop signal are passed on too.
 stage_log() {
 	local l i last=("" "" "")
+	trap '' INT TERM
 	while IFS= read -r l || [ -n "$l" ]; do
 		printf '%s\n' "$l" >&2
 		for i in 0 1 2; do
 			case $l in
-			"${names[$i]}: warning: "*) ;;
+			"${names[$i]}: warning: "*|"${names[$i]}: stats"*) ;;
 			"${names[$i]}: "*) last[$i]=$l ;;
 			esac
 		done
@@ -57,8 +60,15 @@ stage_log() {
 	for i in 0 1 2; do printf '%s\n' "${last[$i]}" >"$tmp/last.$i"; done
 }
 
-exec 3>&1
+# INT or TERM (systemd, lambda-bootstrap and ^C signal the whole process
+# group): the stages stop and flush; this script waits for them and still
+# writes the summary.
+trap 'signalled=1' INT TERM
+signalled=
+# kprod's stdout is ours; if ours is closed, kprod's goes nowhere.
+{ exec 3>&1; } 2>/dev/null || exec 3>/dev/null
 {
+	trap 'true' INT TERM	# a subshell: it must live to write the statuses
 	"${fetch[@]}" | "${xform[@]}" | "${prod[@]}" >&3
 	echo "${PIPESTATUS[*]}" >"$tmp/status"
 } 2>&1 | stage_log
@@ -78,6 +88,7 @@ if [ -n "$failed" ]; then
 	echo "producer: failed at ${names[$failed]} (exit ${status[$failed]})${why:+: $why}" >&2
 	exit "${status[$failed]}"
 fi
+[ -n "$signalled" ] && echo "producer: stopped by a signal after every stage finished" >&2
 if [ -n "${QP_STATE:-}" ] && [ -e "$QP_STATE.next" ]; then
 	mv "$QP_STATE.next" "$QP_STATE"	# delivered: commit the state
 fi

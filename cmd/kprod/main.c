@@ -110,10 +110,9 @@ usage(FILE *fp)
 	    "[-k PATH]\n"
 	    "             [-p PARTITION] [-T SECONDS] [-X PROP=VALUE]... "
 	    "[-z CODEC]\n"
-	    "             [--failed FILE]"
-	    "             [--max-line SIZE] [--on-error POLICY] [--raw] "
-	    "[--report]\n"
-	    "             -t TOPIC [FILE ...]\n");
+	    "             [--failed FILE] [--max-line SIZE] [--on-error POLICY]"
+	    " [--raw]\n"
+	    "             [--report] -t TOPIC [FILE ...]\n");
 }
 
 static void
@@ -210,6 +209,7 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		}
 	} else {
 		k->ndelivered++;
+		k->broker_err[0] = '\0';	/* it was not for ever */
 		k->latency_us += (double)rd_kafka_message_latency(m);
 	}
 	if (k->report)
@@ -233,12 +233,29 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		k->fatal = 1;
 	} else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
 		log_warn("all brokers are down (%s); retrying each message "
-		    "for up to %.3g s%s", k->broker_err[0] ? k->broker_err :
+		    "for up to %g s%s", k->broker_err[0] ? k->broker_err :
 		    reason, k->timeout_ms / 1000.0, k->deadline ?
 		    ", or until the deadline" : "");
 	} else {
 		snprintf(k->broker_err, sizeof(k->broker_err), "%s", reason);
 		log_info("%s", reason);
+	}
+}
+
+/* Is a delivery failure one the brokers' state explains? */
+static int
+broker_reason(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+	case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+	case RD_KAFKA_RESP_ERR__TRANSPORT:
+	case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -571,9 +588,26 @@ produce_input(struct kprod *k, const char *path)
 static void
 drain(struct kprod *k)
 {
-	int purged = 0;
+	long long purged_at = 0;
+	int purged = 0, left;
 
-	while (rd_kafka_outq_len(k->rk) > 0) {
+	while ((left = rd_kafka_outq_len(k->rk)) > 0) {
+		/*
+		 * A request librdkafka is part-way through sending is not
+		 * purged at once: past the deadline, what is left counts
+		 * as undelivered, so that kprod still exits in time.
+		 */
+		if (purged && k->deadline_hit &&
+		    clock_mono_ms() - purged_at > KPROD_STOP_MS / 2) {
+			log_warn("%d messages still in flight at the deadline: "
+			    "counted as undelivered, their lines are not in "
+			    "--failed", left);
+			for (; left > 0; left--) {
+				k->nfailed++;
+				note_reason(k, RD_KAFKA_RESP_ERR__TIMED_OUT);
+			}
+			break;
+		}
 		if (!purged && (sig_count() > 1 || k->fatal ||
 		    deadline_passed(k))) {
 			if (!k->deadline_hit)
@@ -582,6 +616,7 @@ drain(struct kprod *k)
 			rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
 			    RD_KAFKA_PURGE_F_INFLIGHT);
 			purged = 1;
+			purged_at = clock_mono_ms();
 		}
 		rd_kafka_poll(k->rk, purged ? 50 : poll_ms(k, 50));
 		obuf_flush(&k->out);
@@ -884,13 +919,18 @@ main(int argc, char **argv)
 	if (k.nfailed > 0) {
 		char why[1024], possibly[96] = "", in_file[1100] = "";
 		size_t o = 0;
+		int brokers = 0;
 
 		why[0] = '\0';
-		for (j = 0; j < KPROD_MAX_REASONS && k.reasons[j].n > 0; j++)
+		for (j = 0; j < KPROD_MAX_REASONS && k.reasons[j].n > 0; j++) {
 			o += (size_t)snprintf(why + o, sizeof(why) - o,
 			    "%s%s: %lu", j ? ", " : "",
 			    rd_kafka_err2str(k.reasons[j].err), k.reasons[j].n);
-		if (k.broker_err[0] == '\0' && k.ndelivered == 0)
+			brokers |= broker_reason(k.reasons[j].err);
+		}
+		if (!brokers)
+			k.broker_err[0] = '\0';
+		else if (k.broker_err[0] == '\0' && k.ndelivered == 0)
 			snprintf(k.broker_err, sizeof(k.broker_err), "none "
 			    "answered (%s)", k.brokers);
 		if (k.npossibly)

@@ -46,6 +46,7 @@
 #define HANDLER_RESERVE_MS 2500	/* QP_DEADLINE_MS: this much earlier */
 #define STOP_MARGIN_MS	1500	/* a handler still running is stopped */
 #define KILL_AFTER_MS	300	/* SIGTERM, then SIGKILL this much later */
+#define LINGER_MS	200	/* the handler gone, its pipes still open */
 
 extern char **environ;
 
@@ -213,8 +214,9 @@ struct tail {
 };
 
 /*
- * Read what is there on fd into the log.  Returns 0, or -1 at its end
- * (the caller closes it).
+ * Read what is there on fd into the log.  Returns 1 when it read some,
+ * 0 when there was nothing to read yet, -1 at its end (the caller
+ * closes it).
  */
 static int
 tail_read(struct tail *t, int fd)
@@ -234,7 +236,7 @@ tail_read(struct tail *t, int fd)
 		} else if (t->len < sizeof(t->line))
 			t->line[t->len++] = chunk[i];
 	}
-	return 0;
+	return 1;
 }
 
 /*
@@ -275,7 +277,8 @@ static int
 run(char **cmd, struct invocation *inv, struct buf *out, char *why,
     size_t whylen)
 {
-	int in[2], o[2], e[2], status = 0, timed_out = 0;
+	int in[2], o[2], e[2], status = 0, timed_out = 0, reaped = 0;
+	long long reaped_at = 0;
 	char chunk[65536], id[160], dl[64], qdl[64];
 	struct tail t;
 	struct pollfd pfd[3];
@@ -300,6 +303,7 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 	if (pid == 0) {
 		/* A group of its own, so that a stop reaches every stage. */
 		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);	/* ours is ignored */
 		dup2(in[0], 0);
 		dup2(o[1], 1);
 		dup2(e[1], 2);
@@ -322,13 +326,24 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 	pfd[0] = (struct pollfd){ o[0], POLLIN, 0 };
 	pfd[1] = (struct pollfd){ e[0], POLLIN, 0 };
 	pfd[2] = (struct pollfd){ in[1], POLLOUT, 0 };
-	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+	/*
+	 * Until the handler has exited and its pipes are closed, or the
+	 * stop time.  Whatever of its process group outlives it is ended
+	 * LINGER_MS later: nothing of one invocation runs into the next.
+	 */
+	while (!reaped || pfd[0].fd >= 0 || pfd[1].fd >= 0) {
 		left = inv->deadline_ms - STOP_MARGIN_MS - clock_epoch_ms();
 		if (left <= 0) {
 			timed_out = 1;
 			break;
 		}
-		if (poll(pfd, 3, (int)(left > 1000 ? 1000 : left)) == -1 &&
+		if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+			reaped = 1;
+			reaped_at = clock_mono_ms();
+		}
+		if (reaped && clock_mono_ms() - reaped_at >= LINGER_MS)
+			break;
+		if (poll(pfd, 3, (int)(left > 50 ? 50 : left)) == -1 &&
 		    errno != EINTR)
 			break;
 		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLOUT | POLLERR |
@@ -358,13 +373,24 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 	}
 	if (pfd[2].fd >= 0)
 		close(in[1]);
-	if (pfd[0].fd >= 0)
+	/* What the handler wrote before it went is still to be read. */
+	if (pfd[0].fd >= 0) {
+		fcntl(o[0], F_SETFL, O_NONBLOCK);
+		while ((n = read(o[0], chunk, sizeof(chunk))) > 0)
+			buf_add(out, chunk, (size_t)n);
 		close(o[0]);
-	if (timed_out)
+	}
+	if (pfd[1].fd >= 0) {
+		fcntl(e[0], F_SETFL, O_NONBLOCK);
+		while (tail_read(&t, e[0]) == 1)
+			;
+	}
+	if (timed_out && !reaped)
 		stop_group(pid, &status, &pfd[1], &t);
+	kill(-pid, SIGKILL);	/* what is left of the group */
 	if (pfd[1].fd >= 0)
 		close(pfd[1].fd);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+	while (!reaped && waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (t.len > 0)
 		snprintf(t.last, sizeof(t.last), "%.*s", (int)t.len, t.line);
@@ -445,6 +471,8 @@ main(int argc, char **argv)
 		    "Lambda");
 		return EX_CONFIG;
 	}
+	/* A handler that does not read its event must not end us. */
+	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (optind < argc)
 		cmd = argv + optind;

@@ -94,12 +94,14 @@ is "one stall, then an answer: exit 0, all the quotes" \
 
 # A deadline (QP_DEADLINE_MS, as lambda-bootstrap sets it) bounds the
 # retries and each request, whatever --timeout and --retries say.
-dl=$(( $(date +%s%3N) + 1500 ))
+dl=$(( $(date +%s%3N) + 2500 ))
 QP_DEADLINE_MS=$dl cf stall --timeout 30
 now=$(date +%s%3N)
-is "a stall, --timeout 30, QP_DEADLINE_MS 1.5 s away: exit 75 before the deadline, no output" \
-    "$rc $([ "$now" -lt "$dl" ] && echo in-time) $(wc -c <"$T/out")" "75 in-time 0"
+is "a stall, --timeout 30, QP_DEADLINE_MS 2.5 s away: exit 75 a second before the deadline, no output" \
+    "$rc $([ "$now" -lt $((dl - 800)) ] && echo in-time) $(wc -c <"$T/out") $(nreq)" "75 in-time 0 1"
 grep_file "  ... the request cut at the deadline, and said so" "^cnn-fetch: $URL/stall$D: .*[Tt]imed? ?out.*\(gave up after 1 attempt: no time for another before the deadline\)$" "$T/err"
+QP_DEADLINE_MS=$(( $(date +%s%3N) + 1200 )) cf ok
+is "  ... with too little time left for a request, none is made" "$rc $(nreq) $(grep -c 'gave up: the deadline (QP_DEADLINE_MS) has come$' "$T/err")" "75 0 1"
 dl=$(( $(date +%s%3N) + 2500 ))
 QP_DEADLINE_MS=$dl cf down --retries 20 --retry-delay 0.4
 now=$(date +%s%3N)
@@ -109,6 +111,8 @@ grep_file "  ... no retry started that could not end before it" \
     "^cnn-fetch: $URL/down$D: HTTP 503 Service Unavailable \(gave up after [0-9]+ attempts: no time for another before the deadline\)$" "$T/err"
 QP_DEADLINE_MS=$(( $(date +%s%3N) + 60000 )) cf ok
 is "a deadline far enough away changes nothing" "$rc $(cmp -s "$T/out" "$EXPECT" && echo same)" "0 same"
+cf ok --timeout 0.3
+is "--timeout below half a second, no deadline: a request is made (exit 0)" "$rc $(nreq)" "0 1"
 QP_DEADLINE_MS=tomorrow cf ok
 is "QP_DEADLINE_MS that is not milliseconds since the epoch: exit 78, said, no request" \
     "$rc $(nreq) $(grep -c '^cnn-fetch: QP_DEADLINE_MS=tomorrow: expected a time in milliseconds since the epoch$' "$T/err")" "78 0 1"

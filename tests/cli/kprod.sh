@@ -228,6 +228,13 @@ is "  ... -X message.timeout.ms, as kcat users write it, does the same" \
     "$rc $(grep -c 'retrying each message for up to 1 s' "$T/err")" "69 1"
 kprod -b 127.0.0.1:1 -t none -T 1 -X message.timeout.ms=2500 "$T/in" 2>"$T/err"
 is "  ... the later of -T and -X wins" "$(grep -c 'up to 2.5 s' "$T/err")" 1
+timeout -s KILL 2 kprod -b 127.0.0.1:1 -t none -T 1234 "$T/in" 2>"$T/err"
+is "  ... -T 1234 is said as 1234 s" "$(grep -c 'up to 1234 s$' "$T/err")" 1
+# A failure the brokers do not explain names no broker.
+{ head -c 1000500 /dev/zero | tr '\0' ' '; echo '{"big":1}'; } >"$T/bigline"
+kprod -b "$BROKERS" -t kv --max-line 2M "$T/bigline" 2>"$T/err"; rc=$?
+is "a message too large for the brokers: exit 69, the reason, and no broker blamed" \
+    "$rc $(grep -c 'Message size too large' "$T/err") $(grep -c 'the brokers' "$T/err")" "69 1 0"
 for bad in 0 abc -1 1e3; do
 	kprod -b 127.0.0.1:1 -t none -T "$bad" </dev/null 2>"$T/err"; rc=$?
 	echo "$rc $(grep -c "^kprod: -T $bad: expected seconds" "$T/err")"

@@ -29,6 +29,12 @@ SH
 printf '#!/bin/sh\necho "starting" >&2\necho "producer: failed at kprod" >&2\nexit 69\n' >"$H/fail"
 printf '#!/bin/sh\necho plain text out\n' >"$H/text"
 printf '#!/bin/sh\nexec sleep 30\n' >"$H/slow"
+# A handler that closes its output and then outlives the deadline.
+printf '#!/bin/bash\necho "closing" >&2\nexec >&- 2>&-\nexec sleep 38\n' >"$H/closed"
+# A handler that answers at once, leaving a process that holds its stderr.
+printf '#!/bin/bash\n( exec >/dev/null; exec sleep 39 ) &\necho %s\n' "'{\"ok\":2}'" >"$H/leaver"
+# A handler that never reads its event.
+printf '#!/bin/sh\necho %s\n' "'{\"ok\":3}'" >"$H/noread"
 # A handler that ignores the deadline, with a stage of its own running.
 printf '#!/bin/bash\nsleep 37 &\necho "stage: still waiting" >&2\nwait\n' >"$H/slowgroup"
 chmod +x "$H"/*
@@ -66,14 +72,32 @@ is "the deadline: the handler stopped, Runtime.Timeout posted before the deadlin
     "$(posted '"\(.kind) \(.body | fromjson | .errorType)"') $(echo "$(posted .t) - $start < 1.5" | bc)" \
     "error Runtime.Timeout 1"
 is "  ... and the handler is gone" "$(pgrep -f "$H/slow" | wc -l)" 0
-api '{"event":{},"deadline_ms":2500}'
-lambda-bootstrap "$H/slowgroup" >/dev/null 2>"$T/err"
-is "a handler past the deadline with a stage of its own: Runtime.Timeout with its last words" \
-    "$(posted '.body | fromjson | "\(.errorType) | \(.errorMessage)"')" \
-    "Runtime.Timeout | $H/slowgroup was stopped 1500 ms before the deadline; its last words: stage: still waiting"
-is "  ... posted at least 1 s before the deadline" "$(posted '.deadline_ms - .t * 1000 >= 1000')" true
+# stopped WHAT HANDLER DEADLINE_MS LAST_WORDS: a handler past its deadline.
+stopped() {
+	api "{\"event\":{},\"deadline_ms\":$3}"
+	lambda-bootstrap "$H/$2" >/dev/null 2>"$T/err"
+	is "$1: Runtime.Timeout with its last words" \
+	    "$(posted '.body | fromjson | "\(.errorType) | \(.errorMessage)"')" \
+	    "Runtime.Timeout | $H/$2 was stopped 1500 ms before the deadline; its last words: $4"
+	is "  ... posted at least 1 s before the deadline" "$(posted '.deadline_ms - .t * 1000 >= 1000')" true
+}
+stopped "a handler past the deadline with a stage of its own" slowgroup 2500 "stage: still waiting"
 sleep 0.2
 is "  ... and its whole process group is gone (the stage too)" "$(pgrep -fx "sleep 37" | wc -l) $(pgrep -f "$H/slowgroup" | wc -l)" "0 0"
+stopped "a handler that closes stdout and stderr, then outlives the deadline" closed 3000 closing
+api '{"event":{}}' '{"event":{}}'
+start=$(date +%s%3N)
+lambda-bootstrap "$H/leaver" >/dev/null 2>"$T/err"
+took=$(( $(date +%s%3N) - start ))
+is "a handler that answers and leaves a process holding its stderr: both answers posted at once ($took ms)" \
+    "$(posted '"\(.kind) \(.body | fromjson | .ok)"' | tr '\n' ';') $([ "$took" -lt 3000 ] && echo fast)" \
+    'response 2;response 2; fast'
+is "  ... and what it left is ended, not run into the next invocation" "$(pgrep -fx "sleep 39" | wc -l)" 0
+big=$(head -c 300000 /dev/zero | tr '\0' x)
+api "{\"event\":{\"pad\":\"$big\"}}"
+lambda-bootstrap "$H/noread" >/dev/null 2>"$T/err"; rc=$?
+is "a handler that never reads a 300 KB event: its answer posted (no SIGPIPE)" \
+    "$rc $(posted '"\(.kind) \(.body)"')" '69 response {"ok":3}'
 env -u AWS_LAMBDA_RUNTIME_API lambda-bootstrap "$H/echo" >/dev/null 2>"$T/err"; rc=$?
 is "outside Lambda (no AWS_LAMBDA_RUNTIME_API): exit 78, said" "$rc $(grep -c 'not running in Lambda' "$T/err")" "78 1"
 
