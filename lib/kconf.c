@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kconf.h"
 #include "log.h"
@@ -25,17 +26,48 @@ kconf_new(void)
 	return conf;
 }
 
+/* Does a property hold a secret (sasl.password, ssl.key.pem, ...)? */
+static int
+secret_name(const char *name, size_t n)
+{
+	static const char *const words[] = {
+		"password", "secret", "token", "jaas", "key", "credential",
+		"oauthbearer.config"
+	};
+	size_t i, j, w;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		for (w = strlen(words[i]), j = 0; j + w <= n; j++)
+			if (strncasecmp(name + j, words[i], w) == 0)
+				return 1;
+	return 0;
+}
+
+void
+kconf_describe(const char *assignment, char *out, size_t outlen)
+{
+	const char *eq = strchr(assignment, '=');
+
+	if (eq == NULL || eq == assignment)
+		snprintf(out, outlen, "(an argument without '=', not shown)");
+	else if (secret_name(assignment, (size_t)(eq - assignment)))
+		snprintf(out, outlen, "%.*s=(not shown)",
+		    (int)(eq - assignment), assignment);
+	else
+		snprintf(out, outlen, "%s", assignment);
+}
+
 int
 kconf_set(rd_kafka_conf_t *conf, const char *assignment, char *errbuf,
     size_t errlen)
 {
 	const char *eq = strchr(assignment, '=');
-	char name[256];
-	size_t n;
+	char name[256], *at;
+	size_t n, vlen;
 
 	if (eq == NULL || eq == assignment) {
-		snprintf(errbuf, errlen, "%s: expected property=value",
-		    assignment);
+		/* Not echoed: "sasl.password:hunter2" is a typo, not a name. */
+		snprintf(errbuf, errlen, "expected property=value");
 		return -1;
 	}
 	n = (size_t)(eq - assignment);
@@ -45,10 +77,15 @@ kconf_set(rd_kafka_conf_t *conf, const char *assignment, char *errbuf,
 	}
 	memcpy(name, assignment, n);
 	name[n] = '\0';
-	if (rd_kafka_conf_set(conf, name, eq + 1, errbuf, errlen) !=
+	if (rd_kafka_conf_set(conf, name, eq + 1, errbuf, errlen) ==
 	    RD_KAFKA_CONF_OK)
-		return -1;
-	return 0;
+		return 0;
+	/* librdkafka may quote the value: not a secret one. */
+	vlen = strlen(eq + 1);
+	if (secret_name(name, n) && vlen > 0)
+		while ((at = strstr(errbuf, eq + 1)) != NULL)
+			memmove(at, at + vlen, strlen(at + vlen) + 1);
+	return -1;
 }
 
 int

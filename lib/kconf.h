@@ -20,10 +20,17 @@ rd_kafka_conf_t *kconf_new(void);
 
 /*
  * Apply "prop=value".  Returns 0, or -1 with librdkafka's message in
- * errbuf.
+ * errbuf; the value of a property that holds a secret (a password, a
+ * key, a token) never appears in it.
  */
 int	kconf_set(rd_kafka_conf_t *, const char *assignment, char *errbuf,
 	    size_t errlen);
+
+/*
+ * "prop=value" as it may be shown in a message: the value of a secret
+ * property replaced, an argument without '=' not shown at all.
+ */
+void	kconf_describe(const char *assignment, char *out, size_t outlen);
 
 /*
  * Apply a properties file: "prop=value" lines, '#' comments and blank

@@ -674,7 +674,7 @@ main(int argc, char **argv)
 	rd_kafka_topic_partition_list_t *subs;
 	rd_kafka_resp_err_t err;
 	const char *brokers = NULL, *offset_arg = NULL;
-	char errstr[512];
+	char errstr[512], shown[300];
 	int ch, verbosity = LOG_NOTICE, rc, warned = 0;
 	size_t t;
 
@@ -757,7 +757,8 @@ main(int argc, char **argv)
 			}
 			if (kconf_set(conf, optarg, errstr, sizeof(errstr))
 			    == -1) {
-				log_err("-X %s: %s", optarg, errstr);
+				kconf_describe(optarg, shown, sizeof(shown));
+				log_err("-X %s: %s", shown, errstr);
 				return bail(conf, EX_CONFIG);
 			}
 			break;

@@ -669,7 +669,7 @@ main(int argc, char **argv)
 	struct kprod k;
 	rd_kafka_conf_t *conf;
 	const char *brokers = NULL, *failed_path = NULL, *eq;
-	char errstr[512], num[32];
+	char errstr[512], num[32], shown[300];
 	struct timespec t0, t1;
 	long long v;
 	int ch, i, verbosity = LOG_NOTICE, status = 0, fd, stopped = 0;
@@ -777,7 +777,8 @@ main(int argc, char **argv)
 			}
 			if (kconf_set(conf, optarg, errstr, sizeof(errstr))
 			    == -1) {
-				log_err("-X %s: %s", optarg, errstr);
+				kconf_describe(optarg, shown, sizeof(shown));
+				log_err("-X %s: %s", shown, errstr);
 				return bail(&k, conf, EX_CONFIG);
 			}
 			break;

@@ -123,6 +123,23 @@ is "-F FILE sets librdkafka properties" "$rc" 0
 printf 'client.id=x\nbogus.prop=1\n' >"$T/props"
 kprod -F "$T/props" -t bad </dev/null 2>"$T/err"; rc=$?
 is "-F with a bad property: exit 78, FILE:LINE named" "$rc:$(grep -c "$T/props:2: No such configuration property" "$T/err")" "78:1"
+# Secrets never reach stderr (issue 10, 12): a typo'd -X or -F line is
+# not echoed, a secret property's value is not shown, at any -v.
+kprod -b "$BROKERS" -t bad -X sasl.password:hunter2 </dev/null 2>"$T/err"; rc=$?
+is "-X without '=' (sasl.password:hunter2): exit 78, said, the argument not echoed" \
+    "$rc $(grep -c "^kprod: -X (an argument without '=', not shown): expected property=value$" "$T/err") $(grep -c hunter2 "$T/err")" "78 1 0"
+printf 'client.id=x\nsasl.password hunter2\n' >"$T/props"
+kprod -b "$BROKERS" -t bad -F "$T/props" </dev/null 2>"$T/err"; rc=$?
+is "  ... nor a -F line without '=': FILE:LINE named, the line not echoed" \
+    "$rc $(grep -c "$T/props:2: expected property=value$" "$T/err") $(grep -c hunter2 "$T/err")" "78 1 0"
+kcons -b "$BROKERS" -t bad -X sasl.password:hunter2 </dev/null 2>"$T/err"; rc=$?
+is "  ... kcons too" "$rc $(grep -c hunter2 "$T/err")" "78 0"
+kprod -b "$BROKERS" -t bad -X sasl.oauthbearer.config=hunter2 -X sasl.oauthbearer.method=bogus </dev/null 2>"$T/err"; rc=$?
+is "  ... a bad value next to a secret one: the secret not shown" "$rc $(grep -c hunter2 "$T/err")" "78 0"
+echo '{"a":1}' | kprod -b 127.0.0.1:1 -t bad -T 1 -X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=PLAIN \
+    -X sasl.username=u -X sasl.password=hunter2 -X debug=conf,security,broker -vvv 2>"$T/err"; rc=$?
+is "  ... nor at -vvv with librdkafka's debug output, which lists the configuration" \
+    "$rc $(grep -c hunter2 "$T/err") $(grep -c 'sasl.password = \[redacted\]' "$T/err")" "69 0 1"
 kprod -X list >"$T/list"; rc=$?
 is "-X list prints librdkafka's properties" "$rc:$(grep -c '^message.timeout.ms' "$T/list")" "0:1"
 printf 'not json\n{"a":\n' | kprod -b "$BROKERS" -t bad --raw; rc=$?
