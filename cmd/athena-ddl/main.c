@@ -513,8 +513,10 @@ main(int argc, char **argv)
 			if (strcmp(col, root->fields[i].name) == 0)
 				continue;
 			printf("%s  'mapping.%s'='", j++ ? ",\n" : "", col);
+			/* A Hive string literal: \ and ' are escaped. */
 			for (p = root->fields[i].name; *p; p++)
-				printf(*p == '\'' ? "\\'" : "%c", *p);
+				printf(*p == '\'' || *p == '\\' ? "\\%c" : "%c",
+				    *p);
 			printf("'");
 		}
 		printf("\n)\n");

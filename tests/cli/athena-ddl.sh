@@ -42,6 +42,27 @@ is "bad lines (an array, not JSON): exit 65, each named, the DDL still printed" 
     "$rc $(grep -c '<stdin>:[23]:' "$T/err") $(grep -c '`a` bigint' "$T/out")" "65 2 1"
 echo '{"dt":"x"}' | athena-ddl --location s3://l/x/ >/dev/null 2>"$T/err"; rc=$?
 is "a field named like the partition column: exit 65 with the reason" "$rc $(grep -c 'clashes with the partition column' "$T/err")" "65 1"
+# Keys with a backslash or a quote (issue 10, item 10): the mapping is
+# a Hive string literal that gives the key back, escapes undone.
+printf '{"a\\\\":1,"b'"'"'c":2,"d\\\\'"'"'":3}\n' | athena-ddl --location s3://l/x/ >"$T/out" 2>"$T/err"; rc=$?
+# Each mapping line read as Hive reads a string literal: \ escapes the
+# next character, an unescaped ' ends it, and only a comma may follow.
+/usr/bin/python3 - "$T/out" >"$T/keys" <<'PY'
+import sys
+for line in open(sys.argv[1]):
+    if not line.startswith("  'mapping."):
+        continue
+    rest = line.rstrip("\n").split("'='", 1)[1]
+    out, i = "", 0
+    while i < len(rest) and rest[i] != "'":
+        if rest[i] == "\\":
+            i += 1
+        out += rest[i:i + 1]
+        i += 1
+    print(out if rest[i + 1:] in ("", ",") else "BROKEN:" + line.strip())
+PY
+is "keys with \\ and ': exit 0, each mapping's literal reads back as the key" \
+    "$rc $(tr '\n' ' ' <"$T/keys")" "0 a\\ b'c d\\' "
 athena-ddl </dev/null >/dev/null 2>&1; rc=$?
 is "no --location: exit 64" "$rc" 64
 athena-ddl --location s3://l/x/ </dev/null >/dev/null 2>"$T/err"; rc=$?
