@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -26,7 +27,7 @@ clock_epoch_ms(void)
 }
 
 int
-clock_deadline(long long *epoch_ms)
+clock_deadline(long long *epoch_ms, char *why, size_t whylen)
 {
 	const char *s = getenv("QP_DEADLINE_MS");
 
@@ -34,7 +35,11 @@ clock_deadline(long long *epoch_ms)
 	if (s == NULL || *s == '\0')
 		return 0;
 	/* From 2001 on, in milliseconds: seconds by mistake are refused. */
-	return num_parse(s, 1000000000000LL, 32503680000000LL, epoch_ms);
+	if (num_parse(s, 1000000000000LL, 32503680000000LL, epoch_ms) == 0)
+		return 0;
+	snprintf(why, whylen, "QP_DEADLINE_MS=%s: expected a time in "
+	    "milliseconds since the epoch", s);
+	return -1;
 }
 
 long long

@@ -905,9 +905,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level(verbosity);
-	if (clock_deadline(&f.deadline) == -1) {
-		log_err("QP_DEADLINE_MS=%s: expected a time in milliseconds "
-		    "since the epoch", getenv("QP_DEADLINE_MS"));
+	if (clock_deadline(&f.deadline, next, sizeof(next)) == -1) {
+		log_err("%s", next);
 		status = EX_CONFIG;
 		goto out;
 	}

@@ -827,9 +827,8 @@ main(int argc, char **argv)
 		log_err("%s", errstr);
 		return bail(&k, conf, EX_USAGE);
 	}
-	if (clock_deadline(&k.deadline) == -1) {
-		log_err("QP_DEADLINE_MS=%s: expected a time in milliseconds "
-		    "since the epoch", getenv("QP_DEADLINE_MS"));
+	if (clock_deadline(&k.deadline, errstr, sizeof(errstr)) == -1) {
+		log_err("%s", errstr);
 		return bail(&k, conf, EX_CONFIG);
 	}
 	if (k.deadline != 0)
