@@ -2,7 +2,9 @@
 #
 #   make            build the tools into build/
 #   make check      install test dependencies (as root), build an
-#                   ASan+UBSan copy into build/asan/ and run every test
+#                   ASan+UBSan copy into build/asan/ (gcc) and
+#                   build/asan-clang/ (clang), run every test
+#   make fuzz       run each libFuzzer harness for FUZZ_SECONDS
 #   make demo       install dependencies (as root), build, run the demo
 #   make bench      run the benchmarks in bench/
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -60,7 +62,32 @@ UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
 
-.PHONY: all check test deps test-deps demo bench install clean unit
+# clang's UBSan catches what gcc's does not (NULL + 0, for one): make
+# check builds the tools with it too and runs the unit tests and the
+# CLI tests named here, those that parse untrusted input, with it.
+CLANG	?= clang
+CLANG_TESTS = cnn-fetch quote-xform kprod
+
+# libFuzzer harnesses (tests/fuzz/README.md).  The library is built
+# again into FUZZ_BUILD with coverage for libFuzzer, ASan and UBSan.
+# `make fuzz` runs each harness FUZZ_SECONDS (FUZZ_JOBS at a time) on
+# a corpus kept in FUZZ_BUILD/corpus/NAME, grown from the seeds in
+# tests/fuzz/corpus/NAME, which are never written to; make check runs
+# each for a few seconds (tests/cli/fuzz.sh).
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_JOBS ?= 1
+FUZZERS	 = json jsonl jvjson tmpl awscred cnncheck s3xml
+FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer \
+	     -fsanitize=fuzzer-no-link,address,undefined \
+	     -fno-sanitize-recover=undefined
+FUZZ_BINS = $(FUZZERS:%=$(BUILD)/fuzzers/%) $(BUILD)/fuzzers/json-verdict
+# A harness of code outside lib/ links that code in.
+FUZZ_OBJ_tmpl	  = $(BUILD)/cmd/s3put/tmpl.o
+FUZZ_OBJ_cnncheck = $(BUILD)/cmd/cnn-fetch/check.o
+
+.PHONY: all check test deps test-deps demo bench install clean unit \
+	fuzz fuzzers
 all: $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h cmd/*/*.h)
@@ -92,6 +119,22 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 
 unit: $(UNIT_BINS)
 
+# Built with CC=clang and FUZZ_FLAGS (see `fuzz`).
+define fuzz_rule
+$(BUILD)/fuzzers/$(1): tests/fuzz/$(1).c tests/fuzz/fuzz.h $(FUZZ_OBJ_$(1)) $(LIB_A)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) -fsanitize=fuzzer -o $$@ $$< $(FUZZ_OBJ_$(1)) \
+	    $(LIB_A) $$(LDLIBS)
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+# The scanner's verdict per file, for tests/fuzz/json_diff.py.
+$(BUILD)/fuzzers/json-verdict: tests/fuzz/json_verdict.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_A)
+
+fuzzers: $(FUZZ_BINS)
+
 deps:
 	@tests/deps.sh
 
@@ -102,10 +145,20 @@ test-deps:
 # plain build is for the valgrind tests (valgrind cannot run ASan code).
 check: test-deps
 	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" all unit
+	$(MAKE) BUILD=build/asan-clang CC=$(CLANG) CFLAGS="$(ASAN_FLAGS)" \
+	    all unit
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(CLANG) CFLAGS="$(FUZZ_FLAGS)" fuzzers
 	$(MAKE) BUILD=build all
-	QP_PLAIN_BIN=$(CURDIR)/build/bin tests/run build/asan
+	QP_PLAIN_BIN=$(CURDIR)/build/bin QP_FUZZ=$(abspath $(FUZZ_BUILD)) \
+	    QP_CLANG_BUILD=build/asan-clang QP_CLANG_TESTS="$(CLANG_TESTS)" \
+	    tests/run build/asan
 
 test: check
+
+fuzz: test-deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(CLANG) CFLAGS="$(FUZZ_FLAGS)" fuzzers
+	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh $(FUZZ_BUILD) \
+	    $(FUZZ_SECONDS) $(FUZZERS)
 
 # deps first, then a new make reads the flags of what deps installed.
 demo: deps

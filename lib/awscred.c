@@ -3,6 +3,8 @@
  * link-local address, asked with short timeouts and no retry, as the
  * AWS CLI does, so a machine outside AWS finds out in about a second.
  */
+#include <sys/types.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@
 #include "json.h"
 
 #define META_TIMEOUT_MS	1000L
+/* A credentials file is a few profiles: /dev/zero or a log is not one. */
+#define CRED_FILE_MAX	(1024 * 1024)
 
 struct body {
 	char	buf[16384];
@@ -127,6 +131,11 @@ from_json(struct awscred *c, const char *doc, size_t len, const char *id,
 	    json_field(doc, len, secret, c->secret_key,
 	    sizeof(c->secret_key)) == -1)
 		return -1;
+	/* "" is no key: an answer without them is not credentials. */
+	if (c->access_key[0] == '\0' || c->secret_key[0] == '\0') {
+		awscred_clear(c);
+		return -1;
+	}
 	if (json_field(doc, len, token, c->token, sizeof(c->token)) == -1)
 		c->token[0] = '\0';
 	if (json_field(doc, len, "Expiration", exp, sizeof(exp)) == 0)
@@ -168,9 +177,40 @@ trim(char *s)
 }
 
 /*
+ * The whole of fp, at most CRED_FILE_MAX bytes, NUL-terminated, into
+ * *bufp (caller cleanses and frees).  Returns its length, or -1 with
+ * errbuf set (a read error, or a file larger than that).
+ */
+static ssize_t
+read_small(FILE *fp, const char *path, char **bufp, char *errbuf,
+    size_t errlen)
+{
+	char *buf;
+	size_t n;
+
+	if ((*bufp = buf = malloc(CRED_FILE_MAX + 1)) == NULL) {
+		snprintf(errbuf, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	n = fread(buf, 1, CRED_FILE_MAX + 1, fp);
+	if (ferror(fp)) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (n > CRED_FILE_MAX) {
+		snprintf(errbuf, errlen, "%s: larger than %d KiB, not an AWS "
+		    "credentials file", path, CRED_FILE_MAX / 1024);
+		return -1;
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/*
  * The shared credentials file.  Returns 0 found, 1 not there (file or
  * profile), -1 with errbuf set when the profile was asked for by name
- * and is missing or incomplete.
+ * and is missing or incomplete, or the file cannot be read or is too
+ * large (read to the end, /dev/zero would never end).
  */
 static int
 from_file(struct awscred *c, char *errbuf, size_t errlen)
@@ -178,8 +218,10 @@ from_file(struct awscred *c, char *errbuf, size_t errlen)
 	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
 	const char *profile = getenv("AWS_PROFILE");
 	const char *home = getenv("HOME");
-	char def[4096], line[4096], *k, *v, *eq;
+	char def[4096], line[4096], *k, *v, *eq, *buf, *p, *nl;
 	int in = 0, found = 0, named = profile != NULL && *profile != '\0';
+	ssize_t len;
+	size_t n;
 	FILE *fp;
 
 	if (!named)
@@ -197,7 +239,21 @@ from_file(struct awscred *c, char *errbuf, size_t errlen)
 		}
 		return 1;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	len = read_small(fp, path, &buf, errbuf, errlen);
+	fclose(fp);
+	if (len == -1) {
+		if (buf != NULL)
+			OPENSSL_cleanse(buf, CRED_FILE_MAX + 1);
+		free(buf);
+		return -1;
+	}
+	for (p = buf; p < buf + len; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			nl = buf + len;
+		n = (size_t)(nl - p) < sizeof(line) - 1 ? (size_t)(nl - p) :
+		    sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
 		k = trim(line);
 		if (*k == '[') {
 			v = strchr(k, ']');
@@ -222,7 +278,8 @@ from_file(struct awscred *c, char *errbuf, size_t errlen)
 		else if (strcmp(k, "aws_session_token") == 0)
 			copy(c->token, sizeof(c->token), v, strlen(v));
 	}
-	fclose(fp);
+	OPENSSL_cleanse(buf, (size_t)len);
+	free(buf);
 	OPENSSL_cleanse(line, sizeof(line));
 	if (c->access_key[0] != '\0' && c->secret_key[0] != '\0') {
 		snprintf(c->source, sizeof(c->source), "%.60s [%.30s]", path,

@@ -234,15 +234,31 @@ bad:
 	return NULL;
 }
 
-int
-json_validate(const char *buf, size_t len, struct json_error *err)
+/*
+ * json_validate() with at most max_depth (up to JSON_MAX_DEPTH + 1)
+ * levels of nesting; *deepest is set to the most levels seen.
+ */
+static int
+validate_depth(const char *buf, size_t len, size_t max_depth,
+    size_t *deepest, struct json_error *err)
 {
-	const unsigned char *p = (const unsigned char *)buf, *end = p + len;
-	const unsigned char *at = p;
+	const unsigned char *p, *end, *at;
 	const char *why = NULL;
-	unsigned char stack[JSON_MAX_DEPTH];
+	unsigned char stack[JSON_MAX_DEPTH + 1];
 	size_t depth = 0;
 
+	*deepest = 0;
+
+	/* An empty text may come with no buffer: NULL + 0 is undefined. */
+	if (len == 0) {
+		if (err != NULL) {
+			err->offset = 0;
+			err->what = "empty input";
+		}
+		return -1;
+	}
+	p = at = (const unsigned char *)buf;
+	end = p + len;
 	if (!tables_ready)
 		json_tables_init();
 	while (p < end && ws_class[*p])
@@ -250,18 +266,20 @@ json_validate(const char *buf, size_t len, struct json_error *err)
 value:
 	if (p >= end) {
 		at = p;
-		why = len == 0 ? "empty input" : "unexpected end of input";
+		why = "unexpected end of input";
 		goto fail;
 	}
 	switch (*p) {
 	case '{':
 	case '[':
-		if (depth == JSON_MAX_DEPTH) {
+		if (depth == max_depth) {
 			at = p;
 			why = "nesting too deep";
 			goto fail;
 		}
 		stack[depth++] = *p++;
+		if (depth > *deepest)
+			*deepest = depth;
 		while (p < end && ws_class[*p])
 			p++;
 		if (p < end && *p == (stack[depth - 1] == '{' ? '}' : ']')) {
@@ -367,8 +385,90 @@ fail:
 }
 
 int
+json_validate(const char *buf, size_t len, struct json_error *err)
+{
+	size_t deepest;
+
+	return validate_depth(buf, len, JSON_MAX_DEPTH, &deepest, err);
+}
+
+static const unsigned char *skip_ws(const unsigned char *,
+    const unsigned char *);
+static const unsigned char *skip_string(const unsigned char *,
+    const unsigned char *);
+static const unsigned char *skip_value(const unsigned char *,
+    const unsigned char *);
+
+/* The levels of nesting of one value in validated text. */
+static size_t
+nesting(const unsigned char *p, const unsigned char *end)
+{
+	size_t depth = 0, deepest = 0;
+
+	while (p < end) {
+		if (*p == '"') {
+			p = skip_string(p, end);
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if ((*p == '}' || *p == ']') && --depth == 0)
+			break;
+		p++;
+	}
+	return deepest;
+}
+
+int
+json_validate_line(const char *buf, size_t len, struct json_error *err)
+{
+	const unsigned char *p, *end, *k, *v;
+	size_t deepest;
+
+	if (validate_depth(buf, len, JSON_MAX_DEPTH + 1, &deepest, err) == -1)
+		return -1;
+	if (deepest <= JSON_MAX_DEPTH)
+		return 0;
+	/*
+	 * One level more than a record may have: only as an envelope, an
+	 * object whose record (value, or kcat's payload) is the deep part.
+	 */
+	p = (const unsigned char *)buf;
+	end = p + len;
+	p = skip_ws(p, end);
+	if (*p == '{')
+		for (p = skip_ws(p + 1, end); p < end && *p == '"';
+		    p = skip_ws(p, end)) {
+			k = p;
+			p = skip_ws(skip_string(p, end), end) + 1;
+			v = p = skip_ws(p, end);
+			p = skip_ws(skip_value(p, end), end);
+			if (nesting(v, p) >= JSON_MAX_DEPTH &&
+			    !((p - k > 7 && memcmp(k, "\"value\"", 7) == 0 &&
+			    (k[7] == ':' || ws_class[k[7]])) ||
+			    (p - k > 9 && memcmp(k, "\"payload\"", 9) == 0 &&
+			    (k[9] == ':' || ws_class[k[9]])))) {
+				p = v;		/* the error is there */
+				break;
+			}
+			if (p < end && *p == ',')
+				p = skip_ws(p + 1, end);
+			else
+				return 0;
+		}
+	if (err != NULL) {
+		err->offset = (size_t)(p - (const unsigned char *)buf);
+		err->what = "nesting too deep";
+	}
+	return -1;
+}
+
+int
 json_is_line(const char *buf, size_t len)
 {
+	if (len == 0)
+		return 0;	/* buf may be NULL */
 	if (memchr(buf, '\n', len) != NULL || memchr(buf, '\r', len) != NULL)
 		return 0;
 	return json_validate(buf, len, NULL) == 0;
@@ -784,6 +884,8 @@ json_kind_of(const char *buf, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 
+	if (len == 0)
+		return JSON_MISSING;	/* buf may be NULL */
 	if (!tables_ready)
 		json_tables_init();
 	p = skip_ws(p, p + len);

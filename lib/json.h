@@ -13,7 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_MAX_DEPTH 1024	/* deeper nesting is rejected, not recursed */
+/*
+ * Deeper nesting is rejected, not recursed.  One rule for the whole pipe:
+ * a record nests at most JSON_MAX_DEPTH levels, counted from the record;
+ * the level an envelope adds around it does not count.
+ */
+#define JSON_MAX_DEPTH 1024
 
 struct json_error {
 	size_t		 offset;	/* byte offset of the problem */
@@ -26,6 +31,15 @@ struct json_error {
  * not NULL, fills it in.
  */
 int	json_validate(const char *buf, size_t len, struct json_error *err);
+
+/*
+ * json_validate() for a line that is a record or an envelope: one level
+ * more than JSON_MAX_DEPTH is accepted when it is the envelope's, i.e. a
+ * top-level object whose "value" (or kcat's "payload") member holds all
+ * that depth.
+ */
+int	json_validate_line(const char *buf, size_t len,
+	    struct json_error *err);
 
 /* Kinds of value json_lookup() can find. */
 enum json_kind {

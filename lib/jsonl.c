@@ -130,8 +130,9 @@ jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 {
 	enum jsonl_status st = next_line(r, line, len);
 
-	if (st == JSONL_LINE && r->validate &&
-	    json_validate(*line, *len, &r->jerr) == -1)
+	if (st == JSONL_LINE && r->validate && (r->records_only ?
+	    json_validate(*line, *len, &r->jerr) :
+	    json_validate_line(*line, *len, &r->jerr)) == -1)
 		return JSONL_INVALID;
 	return st;
 }
@@ -176,7 +177,10 @@ next_line(struct jsonl_reader *r, const char **line, size_t *len)
 			*line = r->buf + r->start;
 			r->start = r->scan = r->end;
 			r->lineno++;
-			if (r->skipping || n > r->max_line) {
+			/* The limit is on the bytes before a '\r', as
+			 * for a line ended by '\n'. */
+			if (r->skipping || n > r->max_line + 1 ||
+			    (n == r->max_line + 1 && (*line)[n - 1] != '\r')) {
 				r->skipping = 0;
 				return JSONL_TOO_LONG;
 			}

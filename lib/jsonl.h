@@ -40,6 +40,7 @@ struct jsonl_reader {
 	jsonl_wait_fn	 wait;
 	void		*wait_arg;
 	int		 validate;	/* check each line is one JSON value */
+	int		 records_only;	/* ...a record: no envelope's level */
 	struct json_error jerr;		/* why, after JSONL_INVALID */
 	/* private */
 	int		 own_fd;

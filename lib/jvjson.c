@@ -1,6 +1,7 @@
 /*
  * jvjson.c - a recursive descent over validated JSON.  Recursion is
- * bounded by JSON_MAX_DEPTH, which the validator enforces.
+ * bounded by JSON_MAX_DEPTH + 1 (a record in an envelope), which the
+ * validator enforces.
  */
 #include <float.h>
 #include <math.h>
@@ -172,6 +173,32 @@ jvjson_parse(const char *buf, size_t len)
 	return v;
 }
 
+/* Does 0.DIG x 10^decpt read back as d? */
+static int
+reads_back(const char *dig, size_t n, int decpt, double d)
+{
+	char s[48];
+
+	snprintf(s, sizeof(s), "0.%.*se%d", (int)n, dig, decpt);
+	return strtod(s, NULL) == d;
+}
+
+/* The next n-digit decimal up: 0.DIG + 10^(decpt - n). */
+static void
+digits_up(char *dig, size_t n, int *decpt)
+{
+	size_t i = n;
+
+	while (i > 0 && dig[i - 1] == '9')
+		dig[--i] = '0';
+	if (i > 0) {
+		dig[i - 1]++;
+		return;
+	}
+	dig[0] = '1';		/* 0.999 + 0.001 = 0.1 x 10 */
+	(*decpt)++;
+}
+
 /*
  * Numbers as jq 1.6 prints them: the shortest digits that read back as
  * the same double (what its dtoa mode 0 gives), laid out by its
@@ -204,22 +231,34 @@ digits_of(double d, char *dig, int *decpt)
 		return (size_t)prec;
 	}
 	/*
-	 * The closest p-digit decimal is the one dtoa picks when any p-digit
-	 * decimal reads back.  For normal doubles at most one 15-digit
-	 * decimal can, so shorter ones need no try; subnormals have fewer
-	 * bits and may need fewer digits.
+	 * dtoa picks, of the shortest decimals that read back as d, the
+	 * closest.  For normal doubles at most one 15-digit decimal reads
+	 * back, so shorter ones need no try; subnormals have fewer bits and
+	 * may need fewer digits.
 	 */
 	for (prec = d < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
-		if (prec == 17 || strtod(buf, NULL) == d)
+		for (n = 0, p = buf; *p != 'e'; p++)
+			if (*p != '.')
+				dig[n++] = *p;
+		*decpt = (int)strtol(p + 1, NULL, 10) + 1;
+		if (prec == 17 || reads_back(dig, n, *decpt, d))
 			break;
+		/*
+		 * The closest p-digit decimal can fall just outside what
+		 * reads back as d while the next one up is inside: a tie
+		 * that printf rounded to even, or a power of two, whose
+		 * interval is half as wide below it.  The one below never
+		 * is: the interval is never wider below d than above.
+		 */
+		if (strtod(buf, NULL) < d) {
+			digits_up(dig, n, decpt);
+			if (reads_back(dig, n, *decpt, d))
+				break;
+		}
 	}
-	for (p = buf; *p != 'e'; p++)
-		if (*p != '.')
-			dig[n++] = *p;
 	while (n > 1 && dig[n - 1] == '0')
 		n--;
-	*decpt = atoi(p + 1) + 1;
 	return n;
 }
 

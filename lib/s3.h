@@ -16,6 +16,13 @@
 /* Where a GET's body goes: return 0, or -1 to stop (the GET fails). */
 typedef int (*s3_sink_fn)(void *arg, const char *data, size_t len);
 
+/* One object of a listing. */
+struct s3_entry {
+	char		*key;
+	long long	 size;		/* -1 if the listing did not say */
+	char		 etag[80];	/* as listed, quotes kept; "" if none */
+};
+
 struct s3 {
 	/* set by the caller before s3_init() */
 	const char	*bucket, *region;
@@ -24,19 +31,26 @@ struct s3 {
 	int		 retries;
 	long		 retry_delay_ms;
 	const char	*content_type;
+	int		 interruptible;	/* a stop signal ends a request */
 	/* private */
 	struct awscred	 cred;
 	CURL		*easy;
+	CURLM		*multi;		/* for interruptible requests */
 	char		 base[600];	/* scheme://host[:port] */
 	char		 host[512];
 	int		 path_style;
 	char		 errbuf[CURL_ERROR_SIZE];
 	unsigned long	 nretries;	/* retried requests, for stats */
+	int		 retry_base;	/* retries already made elsewhere */
 	s3_sink_fn	 sink;		/* a GET in progress */
 	void		*sink_arg;
 	unsigned long long sink_off;	/* bytes given to the sink */
 	unsigned long long skip;	/* bytes to drop (a 200 to a Range) */
 	int		 sink_failed;
+	void		*sink_md5;	/* MD5 of what the sink was given */
+	long long	 want_size;	/* the GET's size from a listing, or -1 */
+	char		 want_etag[80];	/* the GET's ETag from a listing */
+	const char	*expect;	/* a 2xx body must end this element */
 	/* the last answer */
 	long		 status;
 	char		 etag[128];
@@ -45,6 +59,9 @@ struct s3 {
 	char		*body;
 	size_t		 len, cap;
 	int		 retryable;
+	int		 wrong;		/* the answer was wrong (EX_PROTOCOL) */
+	int		 etag_not_md5;	/* SSE-KMS or SSE-C: ETag is no MD5 */
+	int		 interrupted;	/* a stop signal ended the request */
 };
 
 /* The region: opt if set, else $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1. */
@@ -59,7 +76,16 @@ void	s3_close(struct s3 *);
 
 /*
  * The requests.  Each returns 0 when S3 confirmed it, or -1 after the
- * retries with s3->status, code and message saying why.
+ * retries with s3->status, code and message saying why (s3->wrong set
+ * when the answer itself was wrong, s3->interrupted when a stop signal
+ * ended it).  Keys are sent exactly as given (no dot-segment removal).
+ *
+ * What is confirmed is checked, not taken on trust: a PUT's or a part's
+ * ETag must be the MD5 of the bytes sent, an answer S3 sends as XML must
+ * be whole, and a multipart object's ETag must be the one its parts
+ * make (MD5 of their MD5s, "-N"), or the MD5 of all its bytes (md5, if
+ * not NULL; some S3-compatible servers make it so); when the answer to
+ * a Complete is lost or wrong, the object is looked at (HEAD) instead.
  */
 int	s3_head_bucket(struct s3 *);
 int	s3_put(struct s3 *, const char *key, const void *data, size_t len);
@@ -68,24 +94,49 @@ int	s3_create_multipart(struct s3 *, const char *key, char *upload_id,
 int	s3_upload_part(struct s3 *, const char *key, const char *upload_id,
 	    int partno, const void *data, size_t len);
 int	s3_complete_multipart(struct s3 *, const char *key,
-	    const char *upload_id, char *const *etags, int nparts);
+	    const char *upload_id, char *const *etags, int nparts,
+	    const unsigned char *md5);
+int	s3_head_object(struct s3 *, const char *key, long long *size);
 int	s3_abort_multipart(struct s3 *, const char *key,
 	    const char *upload_id);
 
 /*
  * GET an object, giving its bytes to sink as they come.  A transfer cut
  * short is resumed where it stopped (Range), so the sink sees every
- * byte once.
+ * byte once.  With size >= 0 (from a listing) a body that ends early is
+ * a cut, resumed too; a body whose ETag (etag, or the answer's) is a
+ * plain MD5 must have that MD5.
  */
-int	s3_get(struct s3 *, const char *key, s3_sink_fn sink, void *arg);
+int	s3_get(struct s3 *, const char *key, long long size, const char *etag,
+	    s3_sink_fn sink, void *arg);
 
 /*
- * One page of ListObjectsV2 under prefix: the keys (caller frees each
- * and the array) and, when there are more, the token for the next page
+ * One page of ListObjectsV2 under prefix: its objects (free them with
+ * s3_list_free) and, when there are more, the token for the next page
  * in next ("" on the last page).
  */
 int	s3_list(struct s3 *, const char *prefix, const char *token,
-	    char ***keys, size_t *nkeys, char *next, size_t nextlen);
+	    struct s3_entry **ents, size_t *nents, char *next, size_t nextlen);
+void	s3_list_free(struct s3_entry *, size_t);
+
+/*
+ * The answers' parsers, on a whole body (NUL-terminated, len bytes).
+ * s3_parse_list: 0, or -1 with why (not a whole ListBucketResult, an
+ * unclosed element, a truncated page without a token).
+ * s3_parse_complete: 0 with the object's ETag (quotes kept, entities
+ * decoded), or -1 if the body is not a whole
+ * CompleteMultipartUploadResult with an ETag.
+ */
+int	s3_parse_list(const char *body, size_t len, struct s3_entry **ents,
+	    size_t *nents, char *next, size_t nextlen, char *why,
+	    size_t whylen);
+int	s3_parse_complete(const char *body, size_t len, char *etag,
+	    size_t etaglen);
+
+/* The ETag S3 gives an object of these parts: "MD5-of-MD5s-N"; -1 if a
+ * part's ETag is not a quoted MD5. */
+int	s3_multipart_etag(char *const *etags, int nparts, char *out,
+	    size_t outlen);
 
 /* "HTTP 503 SlowDown: Please reduce your request rate." and the like. */
 void	s3_strerror(const struct s3 *, char *buf, size_t len);

@@ -17,8 +17,8 @@
 
 #define MAX_HEADERS	32
 
-static void
-hex(const unsigned char *b, size_t n, char *out)
+void
+sigv4_hex(const unsigned char *b, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
@@ -36,7 +36,7 @@ sigv4_sha256_hex(const void *data, size_t len, char *out)
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
 	SHA256(data, len, md);
-	hex(md, sizeof(md), out);
+	sigv4_hex(md, sizeof(md), out);
 }
 
 static void
@@ -219,7 +219,7 @@ sigv4_authorization(const struct sigv4_request *req,
 	hmac(k2, 32, key->service, k3);
 	hmac(k3, 32, "aws4_request", k4);
 	hmac(k4, 32, sts, mac);
-	hex(mac, 32, sig);
+	sigv4_hex(mac, 32, sig);
 	OPENSSL_cleanse(kbuf, sizeof(kbuf));
 	OPENSSL_cleanse(k1, 32);
 	OPENSSL_cleanse(k4, 32);

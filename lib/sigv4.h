@@ -45,6 +45,9 @@ int	sigv4_authorization(const struct sigv4_request *,
 	    const struct sigv4_key *, const char *amz_date, char *out,
 	    size_t outlen);
 
+/* n bytes as lower-case hex into out[2n + 1]. */
+void	sigv4_hex(const unsigned char *, size_t n, char *out);
+
 /* Hex SHA-256 of data into out[SIGV4_SHA256_HEX]. */
 void	sigv4_sha256_hex(const void *data, size_t len, char *out);
 

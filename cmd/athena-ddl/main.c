@@ -21,6 +21,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "log.h"
+#include "stdfd.h"
 #include "version.h"
 
 enum kind {
@@ -373,6 +374,8 @@ main(int argc, char **argv)
 	unsigned long nrec = 0, nbad = 0;
 	int ch, f, verbosity = LOG_NOTICE, mapped = 0, status = 0;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "hqVv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -468,7 +471,8 @@ main(int argc, char **argv)
 		jsonl_close(&r);
 	}
 	if (nrec == 0) {
-		log_err("no records to infer columns from");
+		if (status == 0)	/* else what went wrong is said */
+			log_err("no records to infer columns from");
 		type_free(root);
 		return status ? status : EX_NOINPUT;
 	}

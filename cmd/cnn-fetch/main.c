@@ -29,12 +29,14 @@
 #include "json.h"
 #include "jsonl.h"
 #include "log.h"
+#include "stdfd.h"
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
 #include "stats.h"
 #include "version.h"
 
+#include "check.h"
 #include "seen.h"
 
 #define DEFAULT_BASE	"https://production.dataviz.cnn.io"
@@ -333,11 +335,17 @@ describe_failure(const struct fetch *f, CURLcode res, char *buf, size_t len)
 		    curl_easy_strerror(res));
 }
 
+/*
+ * One rule for every tool: a service still failing after the retries (or
+ * by the deadline), like one that retrying cannot help, is 69
+ * (EX_UNAVAILABLE); 75 (EX_TEMPFAIL) is kept for a signal that came
+ * before the answer.
+ */
 static int
 failure_status(CURLcode res, int retryable)
 {
 	if (retryable)
-		return EX_TEMPFAIL;
+		return EX_UNAVAILABLE;
 	switch (res) {
 	case CURLE_OK:
 	case CURLE_WRITE_ERROR:		/* too big */
@@ -384,7 +392,7 @@ get(struct fetch *f, const char *url)
 			log_err("%s: gave up: the deadline (QP_DEADLINE_MS) "
 			    "has come%s%s", url, attempt > 1 ? " after " : "",
 			    attempt > 1 ? why : "");
-			rc = EX_TEMPFAIL;
+			rc = EX_UNAVAILABLE;
 			break;
 		}
 		curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, (long)left);
@@ -424,7 +432,7 @@ get(struct fetch *f, const char *url)
 			if (ra > RETRY_AFTER_MAX_MS) {
 				log_err("%s: %s, and Retry-After asks for %ld "
 				    "s: giving up", url, why, ra / 1000);
-				rc = EX_TEMPFAIL;
+				rc = EX_UNAVAILABLE;
 				break;
 			}
 			delay = ra;
@@ -435,7 +443,7 @@ get(struct fetch *f, const char *url)
 			log_err("%s: %s (gave up after %d attempt%s: no time "
 			    "for another before the deadline)", url, why,
 			    attempt, attempt == 1 ? "" : "s");
-			rc = EX_TEMPFAIL;
+			rc = EX_UNAVAILABLE;
 			break;
 		}
 		if (!retryable || attempt > f->retries) {
@@ -459,74 +467,6 @@ get(struct fetch *f, const char *url)
 	curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
 	return rc;
-}
-
-static const char *
-kind_name(enum json_kind k)
-{
-	static const char *const names[] = {
-		"nothing", "null", "false", "true", "a number", "a string",
-		"an array", "an object"
-	};
-	return names[k];
-}
-
-/* Is the answer an HTML page (a block or error page)? */
-static int
-is_html(const struct answer *a)
-{
-	size_t i = 0;
-
-	if (strcasestr(a->content_type, "html") != NULL)
-		return 1;
-	while (i < a->len && strchr(" \t\r\n", a->body[i]) != NULL)
-		i++;
-	return i < a->len && a->body[i] == '<';
-}
-
-/*
- * Check the body is an array of objects.  Returns 0, or EX_PROTOCOL with
- * the problem reported.
- */
-static int
-check_body(const struct fetch *f, const char *url)
-{
-	const struct answer *a = &f->ans;
-	struct json_error jerr;
-	struct json_iter it;
-	const char *v;
-	size_t vlen, n = 0;
-	enum json_kind k;
-
-	if (is_html(a)) {
-		log_err("%s: an HTML page (%s), not JSON: the site's block or "
-		    "error page?", url, a->content_type[0] ? a->content_type :
-		    "no Content-Type");
-		return EX_PROTOCOL;
-	}
-	if (json_validate(a->body, a->len, &jerr) == -1) {
-		if (jerr.offset >= a->len)
-			log_err("%s: the JSON ends early, at byte %zu: "
-			    "truncated body", url, a->len);
-		else
-			log_err("%s: not valid JSON: %s at byte %zu", url,
-			    jerr.what, jerr.offset);
-		return EX_PROTOCOL;
-	}
-	if (json_array_begin(&it, a->body, a->len) == -1) {
-		log_err("%s: the body is %s, not an array of quotes", url,
-		    kind_name(json_kind_of(a->body, a->len)));
-		return EX_PROTOCOL;
-	}
-	while (json_array_next(&it, &v, &vlen)) {
-		n++;
-		if ((k = json_kind_of(v, vlen)) != JSON_OBJECT) {
-			log_err("%s: element %zu of the array is %s, not a "
-			    "quote object", url, n, kind_name(k));
-			return EX_PROTOCOL;
-		}
-	}
-	return 0;
 }
 
 /*
@@ -570,13 +510,16 @@ fetch_date(struct fetch *f, const char *date)
 	}
 	t0 = clock_mono_ms();
 	f->nfetches++;
-	if ((rc = get(f, url)) != 0 || (rc = check_body(f, url)) != 0) {
+	if ((rc = get(f, url)) != 0 || (rc = check_body(f->ans.body,
+	    f->ans.len, f->ans.content_type, url)) != 0) {
 		if (rc != 1 && rc != INTERRUPTED)
 			f->nfailed++;
 		free(url);
 		return rc == 1 ? 0 : rc;
 	}
 	f->fetch_ms = (double)(clock_mono_ms() - t0);
+	if (f->seen != NULL)
+		seen_next(f->seen);
 	json_array_begin(&it, f->ans.body, f->ans.len);
 	while (json_array_next(&it, &v, &vlen)) {
 		total++;
@@ -787,6 +730,8 @@ main(int argc, char **argv)
 	char date[16], why[64], next[4096];
 	int i, ch, verbosity = LOG_NOTICE, status;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	stats_init(argv[0]);
 	memset(&f, 0, sizeof(f));

@@ -1,7 +1,9 @@
 /*
  * seen.c - open addressing with linear probing; the table doubles at
  * half full.  Entries are never removed: the set of symbols is small
- * and stable.
+ * and stable.  Each key keeps the stamps of the last answer that had it
+ * (CNN's answer can hold one symbol twice, with two last_updated) and of
+ * the answer being read; an answer drops the stamps older than the last.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,15 +17,23 @@
 
 #include "seen.h"
 
+struct stamps {
+	char	**v;		/* each one malloc'd, its length in len[] */
+	size_t	 *len, n;
+};
+
 struct entry {
-	char	*key, *stamp;
-	size_t	 klen, slen;
-	uint64_t hash;
+	char		*key;
+	size_t		 klen;
+	uint64_t	 hash;
+	struct stamps	 last, now;	/* the last answer's, this one's */
+	unsigned long	 gen;		/* the answer now belongs to */
 };
 
 struct seen {
 	struct entry	*tab;
 	size_t		 cap, n;	/* cap is a power of two */
+	unsigned long	 gen;		/* answers begun */
 };
 
 static uint64_t
@@ -51,6 +61,54 @@ seen_new(void)
 	return s;
 }
 
+static void
+stamps_clear(struct stamps *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		free(st->v[i]);
+	free(st->v);
+	free(st->len);
+	memset(st, 0, sizeof(*st));
+}
+
+static int
+stamps_has(const struct stamps *st, const char *stamp, size_t slen)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->len[i] == slen && memcmp(st->v[i], stamp, slen) == 0)
+			return 1;
+	return 0;
+}
+
+/* Returns 0, or -1 if out of memory (then st is unchanged). */
+static int
+stamps_add(struct stamps *st, const char *stamp, size_t slen)
+{
+	char **nv, *p;
+	size_t *nl;
+
+	if ((p = malloc(slen ? slen : 1)) == NULL)
+		return -1;
+	memcpy(p, stamp, slen);
+	if ((nv = realloc(st->v, (st->n + 1) * sizeof(*nv))) == NULL) {
+		free(p);
+		return -1;
+	}
+	st->v = nv;
+	if ((nl = realloc(st->len, (st->n + 1) * sizeof(*nl))) == NULL) {
+		free(p);
+		return -1;
+	}
+	st->len = nl;
+	st->v[st->n] = p;
+	st->len[st->n++] = slen;
+	return 0;
+}
+
 void
 seen_free(struct seen *s)
 {
@@ -60,10 +118,17 @@ seen_free(struct seen *s)
 		return;
 	for (i = 0; i < s->cap; i++) {
 		free(s->tab[i].key);
-		free(s->tab[i].stamp);
+		stamps_clear(&s->tab[i].last);
+		stamps_clear(&s->tab[i].now);
 	}
 	free(s->tab);
 	free(s);
+}
+
+void
+seen_next(struct seen *s)
+{
+	s->gen++;
 }
 
 static struct entry *
@@ -104,31 +169,32 @@ seen_update(struct seen *s, const char *key, size_t klen,
 {
 	uint64_t h = fnv1a(key, klen);
 	struct entry *e;
-	char *ns;
+	int changed;
 
 	if (s->n + 1 > s->cap / 2 && grow(s) == -1)
 		return 1;
 	e = slot(s->tab, s->cap, h, key, klen);
-	if (e->key != NULL && e->slen == slen &&
-	    memcmp(e->stamp, stamp, slen) == 0)
-		return 0;
-	if ((ns = malloc(slen ? slen : 1)) == NULL)
-		return 1;
-	memcpy(ns, stamp, slen);
 	if (e->key == NULL) {
-		if ((e->key = malloc(klen ? klen : 1)) == NULL) {
-			free(ns);
+		if ((e->key = malloc(klen ? klen : 1)) == NULL)
 			return 1;
-		}
 		memcpy(e->key, key, klen);
 		e->klen = klen;
 		e->hash = h;
+		e->gen = s->gen;
 		s->n++;
 	}
-	free(e->stamp);
-	e->stamp = ns;
-	e->slen = slen;
-	return 1;
+	if (e->gen != s->gen) {		/* the first time in this answer */
+		stamps_clear(&e->last);
+		e->last = e->now;
+		memset(&e->now, 0, sizeof(e->now));
+		e->gen = s->gen;
+	}
+	if (stamps_has(&e->now, stamp, slen))
+		return 0;		/* twice in one answer: decided */
+	changed = !stamps_has(&e->last, stamp, slen);
+	if (stamps_add(&e->now, stamp, slen) == -1)
+		return 1;
+	return changed;
 }
 
 int
@@ -167,7 +233,7 @@ seen_save(const struct seen *s, const char *path)
 {
 	char tmp[4096];
 	FILE *fp;
-	size_t i;
+	size_t i, j;
 	int fail;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
@@ -178,10 +244,10 @@ seen_save(const struct seen *s, const char *path)
 	if ((fp = fopen(tmp, "w")) == NULL)
 		return -1;
 	for (i = 0; i < s->cap; i++)
-		if (s->tab[i].key != NULL)
+		for (j = 0; j < s->tab[i].now.n; j++)
 			fprintf(fp, "{\"key\":%.*s,\"stamp\":%.*s}\n",
 			    (int)s->tab[i].klen, s->tab[i].key,
-			    (int)s->tab[i].slen, s->tab[i].stamp);
+			    (int)s->tab[i].now.len[j], s->tab[i].now.v[j]);
 	fail = fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
 	if (fclose(fp) != 0)
 		fail = 1;

@@ -29,6 +29,7 @@
 #include "jsonl.h"
 #include "kconf.h"
 #include "log.h"
+#include "stdfd.h"
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
@@ -678,6 +679,8 @@ main(int argc, char **argv)
 	int ch, verbosity = LOG_NOTICE, rc, warned = 0;
 	size_t t;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	stats_init(argv[0]);
 	memset(&c, 0, sizeof(c));

@@ -24,6 +24,7 @@
 
 #include "kconf.h"
 #include "log.h"
+#include "stdfd.h"
 #include "num.h"
 #include "sig.h"
 #include "version.h"
@@ -291,6 +292,8 @@ main(int argc, char **argv)
 	int ch, verbosity = LOG_NOTICE, ctlfd = -1;
 	ssize_t n;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "C:hn:qt:Vv", longopts, NULL))
 	    != -1) {
@@ -374,7 +377,13 @@ main(int argc, char **argv)
 		}
 	}
 	printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* Nobody would learn the address: stop at once. */
+		log_err("stdout: %s", strerror(errno));
+		rd_kafka_mock_cluster_destroy(mc);
+		rd_kafka_destroy(rk);
+		return EX_IOERR;
+	}
 	log_info("serving %lld brokers at %s", nbrokers,
 	    rd_kafka_mock_cluster_bootstraps(mc));
 

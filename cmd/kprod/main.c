@@ -35,6 +35,7 @@
 #include "jsonl.h"
 #include "kconf.h"
 #include "log.h"
+#include "stdfd.h"
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
@@ -544,6 +545,7 @@ produce_input(struct kprod *k, const char *path)
 	r.wait = kprod_wait;
 	r.wait_arg = k;
 	r.validate = !k->raw;
+	r.records_only = 1;	/* kcons -J adds the envelope's level */
 	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
 		if (st == JSONL_INTERRUPTED) {
 			rc = -1;
@@ -675,6 +677,8 @@ main(int argc, char **argv)
 	int ch, i, verbosity = LOG_NOTICE, status = 0, fd, stopped = 0;
 	size_t j;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	stats_init(argv[0]);
 	memset(&k, 0, sizeof(k));

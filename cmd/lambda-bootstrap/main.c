@@ -39,6 +39,7 @@
 #include "clock.h"
 #include "json.h"
 #include "log.h"
+#include "stdfd.h"
 #include "version.h"
 
 #define API		"2018-06-01"
@@ -437,6 +438,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	/* '+': options end at COMMAND; its own options are its own. */
 	while ((ch = getopt_long(argc, argv, "+hqVv", longopts, NULL)) != -1) {

@@ -25,6 +25,7 @@
 #include "jsonl.h"
 #include "jvjson.h"
 #include "log.h"
+#include "stdfd.h"
 #include "obuf.h"
 #include "sig.h"
 #include "stats.h"
@@ -335,6 +336,8 @@ main(int argc, char **argv)
 	jv args = jv_object(), v;
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	stats_init(argv[0]);
 	memset(&x, 0, sizeof(x));

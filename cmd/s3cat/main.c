@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "stdfd.h"
 #include "num.h"
 #include "obuf.h"
 #include "s3.h"
@@ -37,6 +38,8 @@ struct cat {
 	z_stream	 z;
 	int		 raw;		/* --raw: no decompression */
 	int		 started, gz, zerr;
+	unsigned char	 head[2];	/* the first byte, until a second */
+	size_t		 nhead;
 	int		 in_member;	/* inside a gzip member */
 	char		 last;		/* the last byte written */
 	unsigned long	 objects;
@@ -84,22 +87,52 @@ put(struct cat *c, const char *p, size_t n)
 	c->bytes_out += n;
 }
 
+static int	begin(struct cat *, const unsigned char *);
+static int	feed(struct cat *, const char *, size_t);
+
 /* The GET's sink: gunzip (every member) or copy to stdout. */
 static int
 sink(void *arg, const char *data, size_t len)
 {
 	struct cat *c = arg;
-	char buf[65536];
-	int zr;
 
 	c->bytes_in += len;
 	if (!c->started) {
-		c->started = 1;
-		c->gz = !c->raw && len >= 2 && (unsigned char)data[0] == 0x1f &&
-		    (unsigned char)data[1] == 0x8b;
-		if (c->gz && inflateInit2(&c->z, 15 + 16) != Z_OK)
+		/* gzip or not: by two bytes, however the body is cut up. */
+		if (c->nhead == 0 && len == 1) {
+			c->head[c->nhead++] = (unsigned char)data[0];
+			return 0;
+		}
+		if (c->nhead == 1 && len > 0) {
+			unsigned char two[2] = { c->head[0],
+			    (unsigned char)data[0] };
+
+			c->nhead = 0;
+			if (begin(c, two) == -1 || feed(c, (char *)two, 1) == -1)
+				return -1;
+		} else if (begin(c, (const unsigned char *)data) == -1)
 			return -1;
 	}
+	return feed(c, data, len);
+}
+
+/* The body's first two bytes decide (an object of one byte is not gzip). */
+static int
+begin(struct cat *c, const unsigned char *two)
+{
+	c->started = 1;
+	c->gz = !c->raw && two != NULL && two[0] == 0x1f && two[1] == 0x8b;
+	if (c->gz && inflateInit2(&c->z, 15 + 16) != Z_OK)
+		return -1;
+	return 0;
+}
+
+static int
+feed(struct cat *c, const char *data, size_t len)
+{
+	char buf[65536];
+	int zr;
+
 	if (!c->gz) {
 		put(c, data, len);
 		return obuf_error(&c->out) ? -1 : 0;
@@ -138,17 +171,24 @@ cat_stats(const struct cat *c, unsigned long retries, int final)
 	stats_emit(f, 4, final);
 }
 
+static int	fail_status(const struct s3 *);
+
 static int
-cat_object(struct cat *c, struct s3 *s, const char *bucket, const char *key)
+cat_object(struct cat *c, struct s3 *s, const char *bucket,
+    const struct s3_entry *e)
 {
 	char why[512];
 	int rc;
 
 	c->started = c->gz = c->zerr = c->in_member = 0;
+	c->nhead = 0;
 	c->last = '\n';
 	memset(&c->z, 0, sizeof(c->z));
-	log_info("s3://%s/%s", bucket, key);
-	rc = s3_get(s, key, sink, c);
+	log_info("s3://%s/%s", bucket, e->key);
+	rc = s3_get(s, e->key, e->size, e->etag, sink, c);
+	if (rc == 0 && !c->started && c->nhead == 1 &&
+	    (begin(c, NULL) == -1 || feed(c, (char *)c->head, 1) == -1))
+		rc = -1;		/* an object of one byte */
 	if (c->gz)
 		inflateEnd(&c->z);
 	if (rc == 0 && c->gz && c->in_member) {
@@ -162,12 +202,12 @@ cat_object(struct cat *c, struct s3 *s, const char *bucket, const char *key)
 		}
 		if (c->zerr) {
 			log_err("s3://%s/%s: not valid gzip (or cut short)",
-			    bucket, key);
+			    bucket, e->key);
 			return EX_DATAERR;
 		}
 		s3_strerror(s, why, sizeof(why));
-		log_err("s3://%s/%s: %s", bucket, key, why);
-		return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
+		log_err("s3://%s/%s: %s", bucket, e->key, why);
+		return fail_status(s);
 	}
 	if (c->last != '\n' && !c->raw)
 		put(c, "\n", 1);
@@ -177,18 +217,30 @@ cat_object(struct cat *c, struct s3 *s, const char *bucket, const char *key)
 	return 0;
 }
 
+/* The exit status for a request that failed. */
+static int
+fail_status(const struct s3 *s)
+{
+	if (s->interrupted)
+		return EX_TEMPFAIL;
+	if (s->wrong)
+		return EX_PROTOCOL;
+	return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
+}
+
 /* Every object under one s3://BUCKET/PREFIX; returns an exit status. */
 static int
 cat_prefix(struct cat *c, struct s3 *s, const char *bucket,
     const char *prefix)
 {
-	char token[1100] = "", next[1100], why[512], **keys;
+	char token[1100] = "", next[1100], why[512];
+	struct s3_entry *ents;
 	size_t n, i;
 	unsigned long found = 0;
 	int rc = 0;
 
 	do {
-		if (s3_list(s, prefix, token, &keys, &n, next,
+		if (s3_list(s, prefix, token, &ents, &n, next,
 		    sizeof(next)) == -1) {
 			s3_strerror(s, why, sizeof(why));
 			if (s->status == 404)
@@ -196,17 +248,19 @@ cat_prefix(struct cat *c, struct s3 *s, const char *bucket,
 			else
 				log_err("s3://%s/%s: listing: %s", bucket,
 				    prefix, why);
-			return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
+			return fail_status(s);
 		}
-		for (i = 0; i < n; i++) {
-			if (rc == 0 && !sig_caught())
-				rc = cat_object(c, s, bucket, keys[i]);
-			free(keys[i]);
-		}
-		free(keys);
+		for (i = 0; i < n && rc == 0 && !sig_caught(); i++)
+			rc = cat_object(c, s, bucket, &ents[i]);
+		s3_list_free(ents, n);
 		found += n;
 		memcpy(token, next, sizeof(token));
 	} while (rc == 0 && token[0] != '\0' && !sig_caught());
+	if (rc == 0 && sig_caught()) {
+		log_err("stopped by a signal after %lu objects: the output is "
+		    "incomplete", c->objects);
+		return EX_TEMPFAIL;
+	}
 	if (rc == 0 && found == 0) {
 		log_err("s3://%s/%s: no objects", bucket, prefix);
 		return EX_NOINPUT;
@@ -236,6 +290,8 @@ main(int argc, char **argv)
 	long long retries = 8, timeout_ms = 120000;
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	stats_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "hqVv", longopts, NULL)) != -1) {
@@ -315,6 +371,7 @@ main(int argc, char **argv)
 		s.timeout_ms = (long)timeout_ms;
 		s.retries = (int)retries;
 		s.retry_delay_ms = 500;
+		s.interruptible = 1;	/* a stop signal ends the run now */
 		if (s3_init(&s, err, sizeof(err)) == -1) {
 			log_err("%s", err);
 			status = strstr(err, "URL") != NULL ? EX_USAGE :

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <zlib.h>
 
@@ -34,6 +36,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "log.h"
+#include "stdfd.h"
 #include "num.h"
 #include "obuf.h"
 #include "sig.h"
@@ -68,6 +71,7 @@ struct object {
 	char		 upload_id[512];
 	char		**etags;
 	int		 nparts;
+	EVP_MD_CTX	*md5;		/* of every part's bytes */
 	struct spool_file *spool;
 };
 
@@ -109,6 +113,7 @@ struct s3put {
 	unsigned long	 nread, nbad, nrecords;
 	struct json_path *p_topic, *p_partition, *p_offset, *p_ts, *p_value;
 	int		 input_err;
+	int		 spool_err;	/* a kept object was set aside */
 	/* the hand-off */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -193,6 +198,7 @@ object_free(struct object *o)
 	for (i = 0; i < o->nparts; i++)
 		free(o->etags[i]);
 	free(o->etags);
+	EVP_MD_CTX_free(o->md5);
 	free(o->key);
 	free(o->topic);
 	free(o);
@@ -223,6 +229,8 @@ fail(struct s3put *p, int status, const char *fmt, ...)
 static int
 s3_status(const struct s3 *s)
 {
+	if (s->wrong)
+		return EX_PROTOCOL;
 	return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
 }
 
@@ -246,7 +254,9 @@ print_ack(struct s3put *p, const struct object *o, const char *etag)
 	}
 	obuf_puts(b, "}\n");
 	if (obuf_flush(b) != 0)		/* an ack is flushed as soon as true */
-		fail(p, EX_IOERR, "stdout: %s", strerror(obuf_error(b)));
+		fail(p, EX_IOERR, "stdout: %s: s3://%s/%s is stored (%lu "
+		    "records) but its ack is not written", strerror(
+		    obuf_error(b)), p->bucket, o->key, o->records);
 }
 
 /* Store one job; the uploader's side of everything. */
@@ -256,13 +266,23 @@ upload(struct s3put *p, struct job *j)
 	struct object *o = j->obj;
 	struct s3 *s = &p->s3;
 	char why[1024], **ne;
+	unsigned char md5[EVP_MAX_MD_SIZE];
 	const char *etag;
 
 	if (o->nparts == 0 && o->upload_id[0] == '\0')
 		p->started_ms = clock_mono_ms();	/* the object's first request */
 	o->bytes += j->len;
-	if (o->spool != NULL && spool_write(o->spool, j->data, j->len) == -1)
-		log_warn("%s: %s", spool_path(o->spool), strerror(errno));
+	if (o->spool != NULL && spool_write(o->spool, j->data, j->len) == -1) {
+		/*
+		 * A spool file with a hole would be uploaded and acked in
+		 * full by the next run: no copy is better than a cut one.
+		 */
+		log_err("--spool: %s: %s: s3://%s/%s has no copy on disk; if "
+		    "S3 refuses it too, it is not stored (and not acked)",
+		    spool_path(o->spool), strerror(errno), p->bucket, o->key);
+		spool_discard(o->spool);
+		o->spool = NULL;
+	}
 	if (p->failed)
 		goto keep;
 	if (!j->final || o->upload_id[0] != '\0') {
@@ -270,6 +290,11 @@ upload(struct s3put *p, struct job *j)
 		if (o->upload_id[0] == '\0' && s3_create_multipart(s, o->key,
 		    o->upload_id, sizeof(o->upload_id)) == -1)
 			goto s3fail;
+		if (o->md5 == NULL && ((o->md5 = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(o->md5, EVP_md5(), NULL) != 1)) {
+			fail(p, EX_OSERR, "out of memory");
+			goto keep;
+		}
 		if (j->len > 0 || o->nparts == 0) {
 			if (s3_upload_part(s, o->key, o->upload_id,
 			    o->nparts + 1, j->data, j->len) == -1)
@@ -284,11 +309,13 @@ upload(struct s3put *p, struct job *j)
 			}
 			o->etags = ne;
 			o->nparts++;
+			EVP_DigestUpdate(o->md5, j->data, j->len);
 		}
 		if (!j->final)
 			goto out;
-		if (s3_complete_multipart(s, o->key, o->upload_id, o->etags,
-		    o->nparts) == -1)
+		if (EVP_DigestFinal_ex(o->md5, md5, NULL) != 1 ||
+		    s3_complete_multipart(s, o->key, o->upload_id, o->etags,
+		    o->nparts, md5) == -1)
 			goto s3fail;
 	} else if (s3_put(s, o->key, j->data, j->len) == -1)
 		goto s3fail;
@@ -676,6 +703,23 @@ lookup_int(const char *line, size_t len, const struct json_path *path,
 	return num_parse(num, 0, LLONG_MAX, out);
 }
 
+/* A name Kafka accepts for a topic. */
+static int
+kafka_topic_ok(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 249 || (n == 1 && t[0] == '.') ||
+	    (n == 2 && t[0] == '.' && t[1] == '.'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' &&
+		    t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+		    t[i] == '.' || t[i] == '_' || t[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /* Is the line an envelope?  1 yes (e filled), 0 no, -1 a broken one. */
 static int
 parse_envelope(struct s3put *p, const char *line, size_t len,
@@ -699,8 +743,10 @@ parse_envelope(struct s3put *p, const char *line, size_t len,
 		return -1;
 	e->topic = v + 1;
 	e->topiclen = vlen - 2;
-	if (memchr(e->topic, '\\', e->topiclen) != NULL) {
-		*why = "escapes in the topic name";
+	if (!kafka_topic_ok(e->topic, e->topiclen)) {
+		/* It goes into keys: only what Kafka allows in a name. */
+		*why = "the topic is not a Kafka topic name (1 to 249 of "
+		    "a-z, A-Z, 0-9, '.', '_' and '-'; not '.' or '..')";
 		return -1;
 	}
 	if (lookup_int(line, len, p->p_partition, &e->partition) == -1 ||
@@ -757,6 +803,11 @@ take(struct s3put *p, const char *name, unsigned long lineno,
 	    (int)e.partition : 0, -1, prefix, sizeof(prefix)) < 0) {
 		log_err("%s:%lu: the object key is longer than %d bytes",
 		    name, lineno, KEY_MAX);
+		return -1;
+	}
+	if (!tmpl_key_safe(prefix)) {
+		log_err("%s:%lu: the object key would have a '.' or '..' "
+		    "segment", name, lineno);
 		return -1;
 	}
 	if (env) {
@@ -873,6 +924,8 @@ read_input(struct s3put *p)
 	r.wait = wait_input;
 	r.wait_arg = p;
 	r.validate = 1;
+	/* Without envelopes no line gets an envelope's extra level. */
+	r.records_only = p->envelope == ENV_NEVER;
 	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
 		if (st == JSONL_INTERRUPTED)
 			break;
@@ -973,6 +1026,7 @@ static int
 replay_spool(struct s3put *p)
 {
 	struct spool_entry *e, *list;
+	char why[256], where[PATH_MAX + 16];
 	struct object *o;
 	int rc = 0;
 
@@ -993,14 +1047,23 @@ replay_spool(struct s3put *p)
 		o->partition = e->partition;
 		o->first = e->first;
 		o->last = e->last;
-		log_notice("uploading s3://%s/%s from the spool (%s)",
-		    p->bucket, o->key, e->path);
 		if (e->bucket == NULL || strcmp(e->bucket, p->bucket) != 0) {
 			log_warn("%s belongs in s3://%s, not s3://%s: left "
 			    "there", e->path, e->bucket, p->bucket);
 			object_free(o);
 			continue;
 		}
+		if (spool_check(e, why, sizeof(why)) == -1) {
+			/* Never upload (and ack) what is not all there. */
+			spool_set_aside(e, where, sizeof(where));
+			log_err("%s: %s: not uploaded to s3://%s/%s; set aside "
+			    "as %s", e->path, why, p->bucket, o->key, where);
+			object_free(o);
+			p->spool_err = EX_DATAERR;
+			continue;
+		}
+		log_notice("uploading s3://%s/%s from the spool (%s)",
+		    p->bucket, o->key, e->path);
 		if (spool_replay(e, p->part_size, hand_over_spooled, p,
 		    o) == -1) {
 			log_err("%s: %s", e->path, strerror(errno));
@@ -1054,6 +1117,8 @@ main(int argc, char **argv)
 	pthread_t tid;
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
 
+	if (stdfd_open() == -1)	/* closed, and no /dev/null */
+		return EX_OSERR;
 	log_init(argv[0]);
 	stats_init(argv[0]);
 	p.max_records = 100000;
@@ -1224,6 +1289,8 @@ main(int argc, char **argv)
 	}
 
 	sig_install();
+	/* A file-size limit is a write error on the spool, not death. */
+	signal(SIGXFSZ, SIG_IGN);
 	obuf_open(&p.out, STDOUT_FILENO, 64 * 1024);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
@@ -1257,6 +1324,8 @@ main(int argc, char **argv)
 		status = p.failed;
 	if (status == 0)
 		status = p.input_err;
+	if (status == 0)
+		status = p.spool_err;
 	if (status == 0 && p.nbad > 0 && p.on_error != JSONL_ON_ERROR_SKIP)
 		status = EX_DATAERR;
 out:

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "json.h"
 #include "obuf.h"
 
@@ -154,10 +156,23 @@ spool_keep(struct spool_file *sf, const char *bucket, const char *key,
 	    ".gz" : ".jsonl") < sizeof(obj) &&
 	    (size_t)snprintf(meta, sizeof(meta), "%s.json", sf->base) <
 	    sizeof(meta) &&
-	    fsync(sf->fd) == 0 && rename(sf->tmp, obj) == 0 &&
-	    write_meta(meta, bucket, key, records, topic, partition, first,
-	    last) == 0)
-		rc = 0;
+	    fsync(sf->fd) == 0 && rename(sf->tmp, obj) == 0) {
+		if (write_meta(meta, bucket, key, records, topic, partition,
+		    first, last) == 0)
+			rc = 0;
+		else {
+			/* Without its .json it would be an orphan. */
+			int e = errno;
+
+			unlink(obj);
+			errno = e;
+		}
+	} else {
+		int e = errno;
+
+		unlink(sf->tmp);
+		errno = e;
+	}
 	snprintf(kept, keptlen, "%s", obj);
 	sf_free(sf);
 	return rc;
@@ -324,6 +339,107 @@ spool_remove(struct spool_entry *e)
 {
 	unlink(e->path);
 	unlink(e->meta);
+}
+
+/* Newlines in p[0..n). */
+static unsigned long
+count_lines(const char *p, size_t n)
+{
+	unsigned long k = 0;
+	const char *e = p + n;
+
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+int
+spool_check(const struct spool_entry *e, char *why, size_t whylen)
+{
+	static char in[65536], out[65536];
+	size_t len = strlen(e->path);
+	int gz = len > 3 && strcmp(e->path + len - 3, ".gz") == 0;
+	int fd, zr = Z_OK, in_member = 0, err = 0;
+	unsigned long lines = 0;
+	char last = '\n';
+	z_stream z;
+	ssize_t n;
+
+	memset(&z, 0, sizeof(z));
+	if ((fd = open(e->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (gz && inflateInit2(&z, 15 + 16) != Z_OK) {
+		close(fd);
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	while (!err && (n = read(fd, in, sizeof(in))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(why, whylen, "%s", strerror(errno));
+			err = 1;
+			break;
+		}
+		if (!gz) {
+			lines += count_lines(in, (size_t)n);
+			last = in[n - 1];
+			continue;
+		}
+		z.next_in = (Bytef *)in;
+		z.avail_in = (uInt)n;
+		while (z.avail_in > 0) {
+			in_member = 1;
+			z.next_out = (Bytef *)out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			lines += count_lines(out, sizeof(out) - z.avail_out);
+			if (zr == Z_STREAM_END) {
+				inflateReset(&z);	/* another member */
+				in_member = 0;
+			} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+				snprintf(why, whylen, "not valid gzip");
+				err = 1;
+				break;
+			}
+		}
+	}
+	close(fd);
+	if (gz)
+		inflateEnd(&z);
+	if (err)
+		return -1;
+	if (in_member) {
+		snprintf(why, whylen, "its gzip stream stops short");
+		return -1;
+	}
+	if (last != '\n' || lines != e->records) {
+		snprintf(why, whylen, "it holds %lu%s records, its metadata "
+		    "says %lu", lines, last != '\n' ? " and a part" : "",
+		    e->records);
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_set_aside(const struct spool_entry *e, char *where, size_t wherelen)
+{
+	char path[PATH_MAX + 16];
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s.broken", e->path);
+	if (rename(e->path, path) == -1)
+		rc = -1;
+	snprintf(where, wherelen, "%s", path);
+	snprintf(path, sizeof(path), "%s.broken", e->meta);
+	if (rename(e->meta, path) == -1)
+		rc = -1;
+	return rc;
 }
 
 int

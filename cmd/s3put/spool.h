@@ -45,6 +45,16 @@ void	spool_list_free(struct spool_entry *);
 void	spool_remove(struct spool_entry *);
 
 /*
+ * Does an entry's object hold what its metadata says: a whole gzip
+ * stream, and exactly its records in whole lines?  0 yes, -1 with why.
+ */
+int	spool_check(const struct spool_entry *, char *why, size_t whylen);
+/* Rename a broken entry's files NAME.broken (never replayed); where: the
+ * object's new path. */
+int	spool_set_aside(const struct spool_entry *, char *where,
+	    size_t wherelen);
+
+/*
  * Read an entry's object in pieces of part_size and give each to fn,
  * the last with final set (fn takes over data, malloc'd).
  */

@@ -61,6 +61,11 @@ tmpl_compile(const char *text, char *errbuf, size_t errlen)
 		    "starts with '/'");
 		goto fail;
 	}
+	if (!tmpl_key_safe(text)) {
+		snprintf(errbuf, errlen, "a '.' or '..' path segment: the "
+		    "key would not be the one stored");
+		goto fail;
+	}
 	while (*p != '\0') {
 		if (*p == '%') {
 			if (p[1] == '\0' || strchr(known_conv, p[1]) == NULL) {
@@ -112,6 +117,24 @@ oom:
 fail:
 	tmpl_free(t);
 	return NULL;
+}
+
+int
+tmpl_key_safe(const char *key)
+{
+	const char *seg = key, *end;
+	size_t n;
+
+	for (;;) {
+		end = strchr(seg, '/');
+		n = end != NULL ? (size_t)(end - seg) : strlen(seg);
+		if ((n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+		if (end == NULL)
+			return 1;
+		seg = end + 1;
+	}
 }
 
 void

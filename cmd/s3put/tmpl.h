@@ -34,6 +34,12 @@ int	tmpl_uses_kafka(const struct tmpl *);	/* topic, partition or offset */
 int	tmpl_render(const struct tmpl *, time_t t, const char *topic,
 	    int partition, long long offset, char *out, size_t outlen);
 
+/*
+ * 0 if key has a "." or ".." path segment: HTTP clients and servers
+ * resolve those, so the object would land elsewhere than its key says.
+ */
+int	tmpl_key_safe(const char *key);
+
 /* Replace "{offset}" in key with offset, zero-padded to 20 digits. */
 int	tmpl_fill_offset(const char *key, long long offset, char *out,
 	    size_t outlen);

@@ -74,17 +74,17 @@ is "  ... backing off: the 1st wait within 0.05-0.1 s, the 2nd within 0.1-0.2 s 
     "$(echo "$gaps" | awk '{ print ($1 >= 0.05 && $1 < 0.5 && $2 >= 0.1 && $2 < 0.6) }')" 1
 
 cf down
-is "503 always: exit 75 (EX_TEMPFAIL) after 1 + 3 retries, no output" \
-    "$rc $(nreq) $(wc -c <"$T/out")" "75 4 0"
+is "503 always: exit 69 (EX_UNAVAILABLE, as every tool after the retries) after 1 + 3 retries, no output" \
+    "$rc $(nreq) $(wc -c <"$T/out")" "69 4 0"
 grep_file "  ... the message names the URL, the status, the attempts" \
     "^cnn-fetch: $URL/down$D: HTTP 503 Service Unavailable \(gave up after 4 attempts\)$" "$T/err"
 cf down --retries 0
-is "--retries 0: one request" "$rc $(nreq)" "75 1"
+is "--retries 0: one request" "$rc $(nreq)" "69 1"
 
 start=$(date +%s.%N)
 cf stall --timeout 0.5 --retries 1
 took=$(echo "$(date +%s.%N) - $start" | bc)
-is "a stall past --timeout: exit 75 after 2 attempts, no output" "$rc $(nreq) $(wc -c <"$T/out")" "75 2 0"
+is "a stall past --timeout: exit 69 after 2 attempts, no output" "$rc $(nreq) $(wc -c <"$T/out")" "69 2 0"
 is "  ... each attempt cut at the timeout (took $took s, the server stalls 3 s)" \
     "$(echo "$took < 2.5" | bc)" 1
 grep_file "  ... and says it timed out" "^cnn-fetch: $URL/stall$D: .*[Tt]imed? ?out.*\(gave up after 2 attempts\)$" "$T/err"
@@ -97,16 +97,16 @@ is "one stall, then an answer: exit 0, all the quotes" \
 dl=$(( $(date +%s%3N) + 2500 ))
 QP_DEADLINE_MS=$dl cf stall --timeout 30
 now=$(date +%s%3N)
-is "a stall, --timeout 30, QP_DEADLINE_MS 2.5 s away: exit 75 a second before the deadline, no output" \
-    "$rc $([ "$now" -lt $((dl - 800)) ] && echo in-time) $(wc -c <"$T/out") $(nreq)" "75 in-time 0 1"
+is "a stall, --timeout 30, QP_DEADLINE_MS 2.5 s away: exit 69 a second before the deadline, no output" \
+    "$rc $([ "$now" -lt $((dl - 800)) ] && echo in-time) $(wc -c <"$T/out") $(nreq)" "69 in-time 0 1"
 grep_file "  ... the request cut at the deadline, and said so" "^cnn-fetch: $URL/stall$D: .*[Tt]imed? ?out.*\(gave up after 1 attempt: no time for another before the deadline\)$" "$T/err"
 QP_DEADLINE_MS=$(( $(date +%s%3N) + 1200 )) cf ok
-is "  ... with too little time left for a request, none is made" "$rc $(nreq) $(grep -c 'gave up: the deadline (QP_DEADLINE_MS) has come$' "$T/err")" "75 0 1"
+is "  ... with too little time left for a request, none is made" "$rc $(nreq) $(grep -c 'gave up: the deadline (QP_DEADLINE_MS) has come$' "$T/err")" "69 0 1"
 dl=$(( $(date +%s%3N) + 2500 ))
 QP_DEADLINE_MS=$dl cf down --retries 20 --retry-delay 0.4
 now=$(date +%s%3N)
-is "503 always, --retries 20, QP_DEADLINE_MS 2.5 s away: exit 75 before the deadline ($(nreq) requests)" \
-    "$rc $([ "$now" -lt "$dl" ] && echo in-time)" "75 in-time"
+is "503 always, --retries 20, QP_DEADLINE_MS 2.5 s away: exit 69 before the deadline ($(nreq) requests)" \
+    "$rc $([ "$now" -lt "$dl" ] && echo in-time)" "69 in-time"
 grep_file "  ... no retry started that could not end before it" \
     "^cnn-fetch: $URL/down$D: HTTP 503 Service Unavailable \(gave up after [0-9]+ attempts: no time for another before the deadline\)$" "$T/err"
 QP_DEADLINE_MS=$(( $(date +%s%3N) + 60000 )) cf ok
@@ -118,8 +118,8 @@ is "QP_DEADLINE_MS that is not milliseconds since the epoch: exit 78, said, no r
     "$rc $(nreq) $(grep -c '^cnn-fetch: QP_DEADLINE_MS=tomorrow: expected a time in milliseconds since the epoch$' "$T/err")" "78 0 1"
 
 cf truncated --retries 1
-is "a body cut short of Content-Length: retried, then exit 75, no output" \
-    "$rc $(nreq) $(wc -c <"$T/out")" "75 2 0"
+is "a body cut short of Content-Length: retried, then exit 69, no output" \
+    "$rc $(nreq) $(wc -c <"$T/out")" "69 2 0"
 grep_file "  ... named a truncated body" "^cnn-fetch: $URL/truncated$D: truncated body: .*\(gave up after 2 attempts\)$" "$T/err"
 cf cutjson
 is "a body whose JSON stops halfway: exit 76, no output" "$rc $(wc -c <"$T/out")" "76 0"
@@ -135,6 +135,13 @@ grep_file "  ... named as such" "^cnn-fetch: $URL/object$D: the body is an objec
 cf notquotes
 is "an array holding a non-object: exit 76, no output (all or nothing)" \
     "$rc $(wc -c <"$T/out") $(grep -c 'element 2 of the array is a string' "$T/err")" "76 0 1"
+# An empty 200 body: no buffer was ever allocated, so the check sees
+# (NULL, 0), which clang's UBSan stops on (NULL + 0) if it reaches the
+# scanner's pointer arithmetic; gcc's does not report it.
+cf empty
+is "an empty 200 body: exit 76, no output, no sanitizer report" \
+    "$rc $(wc -c <"$T/out") $(grep -c 'runtime error' "$T/err")" "76 0 0"
+grep_file "  ... named as such" "^cnn-fetch: $URL/empty$D: an empty body, not JSON$" "$T/err"
 cf ok --max-size 100
 is "a body over --max-size: exit 76, no output" \
     "$rc $(wc -c <"$T/out") $(grep -c 'larger than --max-size (100 bytes)' "$T/err")" "76 0 1"
@@ -163,6 +170,23 @@ is "  ... and a changed quote prints just that one" "$rc $(jq -r .symbol "$T/out
 { echo '{"key":"X"'; echo '{"key":"Y","stamp":"s"}'; } >"$T/badstate"
 cnn-fetch --base-url "file://$T/replay" --date 2023-05-12 --state "$T/badstate" >"$T/out" 2>"$T/err"; rc=$?
 is "  ... a state file with a broken line: a warning, the rest used" "$rc $(grep -c '1 lines could not be read' "$T/err")" "0 1"
+
+# Two quotes with one symbol and two last_updated in one answer (issue 10,
+# item 14): a repeated answer prints nothing new, polled or across runs.
+mkdir -p "$T/twice/markets/world/regions/Americas,Asia-Pacific,Europe"
+q=$(sed -n 1p "$EXPECT")
+{ echo "[$q,"; echo "$q" | sed 's/"last_updated":"[^"]*"/"last_updated":"2023-05-12T23:00:00+00:00"/'
+  echo ",$(sed -n 2p "$EXPECT")]"; } >"$T/twice$D"
+cnn-fetch -v --base-url "file://$T/twice" --date 2023-05-12 --every 0.1 >"$T/out" 2>"$T/err" & p=$!
+wait_for 10 sh -c "[ \$(grep -c 'quotes, . printed' '$T/err') -ge 4 ]"
+kill -TERM "$p"; wait "$p"; rc=$?
+is "--every, one symbol twice with two last_updated: each printed once over 4 polls" \
+    "$rc $(wc -l <"$T/out") $(grep -o '[0-9]* printed' "$T/err" | cut -d' ' -f1 | uniq | tr '\n' ' ')" "0 3 3 0 "
+rm -f "$S" "$S.next"
+cnn-fetch --base-url "file://$T/twice" --date 2023-05-12 --state "$S" >/dev/null 2>"$T/err"
+mv "$S.next" "$S"
+cnn-fetch --base-url "file://$T/twice" --date 2023-05-12 --state "$S" >"$T/out" 2>"$T/err"; rc=$?
+is "  ... and with --state, the same answer again prints nothing" "$rc $(wc -c <"$T/out")" "0 0"
 
 for bad in "--date 2023-02-30" "--date 12/05/2023" "--timeout 0" "--timeout abc" \
     "--retries -1" "--every 0" "-H NoColon" "--max-size 0" "extra-arg"; do
@@ -214,16 +238,23 @@ is "--every: a failed poll is reported and polling goes on" \
 # (faketime; the monotonic clock stays real).
 : >"$REQ"
 # libfaketime is preloaded directly: faketime(1) would fork, and the
-# signal would reach the wrapper, not cnn-fetch.
-FAKETIME='@2023-05-12 23:59:59' FAKETIME_DONT_FAKE_MONOTONIC=1 \
-    LD_PRELOAD=$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -1) \
-    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-    cnn-fetch --base-url "$URL/ok" --every 0.4 >"$T/out" 2>"$T/err" & p=$!
+# signal would reach the wrapper, not cnn-fetch (env(1) execs it).
+fake_midnight=(env FAKETIME='@2023-05-12 23:59:59' FAKETIME_DONT_FAKE_MONOTONIC=1
+    LD_PRELOAD="$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -1)"
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0")
+# clang's ASan runtime and libfaketime deadlock at start (clock_gettime
+# called while ASan initialises): that build cannot run this case.
+if ! timeout 10 "${fake_midnight[@]}" cnn-fetch --version >/dev/null 2>&1; then
+	skip "--every across midnight UTC: libfaketime cannot be preloaded into this build"
+	skip "  ... and says so"
+else
+"${fake_midnight[@]}" cnn-fetch --base-url "$URL/ok" --every 0.4 >"$T/out" 2>"$T/err" & p=$!
 wait_for 10 grep -q 2023-05-13 "$REQ"
 kill -TERM "$p"; wait "$p"; rc=$?
 is "--every across midnight UTC: the date rolls over" \
     "$rc $(jq -r .date "$REQ" | uniq | tr '\n' ' ')" "0 2023-05-12 2023-05-13 "
 grep_file "  ... and says so" "the date rolls over to 2023-05-13" "$T/err"
+fi
 
 # TLS is verified: a self-signed server is refused unless its CA is given.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \

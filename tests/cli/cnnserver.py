@@ -23,6 +23,7 @@ asks for --base-url http://127.0.0.1:PORT/CASE:
   htmlasjson  200 application/json whose body is an HTML page
   object      200, a JSON object instead of an array
   notquotes   200, an array holding a string
+  empty       200 application/json with an empty body
   poll        version 1 for requests 1-2, version 2 after (one quote's
               last_updated changed), 304 when If-None-Match matches
 
@@ -176,6 +177,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def case_notquotes(self, n):
         self.send(200, b'[{"symbol":"A"},"B"]\n')
+
+    def case_empty(self, n):
+        self.send(200, b"")
 
     def case_poll(self, n):
         self.ok(1 if n <= 2 else 2)

@@ -60,4 +60,27 @@ is "  ... while a value the program builds is printed as jq -c does" \
 deep=$(printf '[%.0s' $(seq 300))$(printf ']%.0s' $(seq 300))
 is "300 levels of nesting (libjq 1.6's own parser stops at 256)" \
     "$(echo "$deep" | quote-xform -e '[paths] | length')" 299
+
+# Every power of two a double holds, 2^-1074 ... 2^1023, printed as jq -c
+# prints it (issue 10: 46 of them had other digits, e.g. 2^-24 as
+# 5.9604644775390625e-08 where jq prints 5.960464477539063e-08).
+seq -1074 1023 >"$T/exp"
+quote-xform -e 'pow(2; .)' "$T/exp" >"$T/pow.out" 2>"$T/err"; rc=$?
+jq -c 'pow(2; .)' "$T/exp" >"$T/pow.jq"
+is "all 2098 powers of two as jq -c prints them" \
+    "$rc $(wc -l <"$T/pow.out") $(diff "$T/pow.out" "$T/pow.jq" | grep -c '^<')" "0 2098 0"
+diff "$T/pow.out" "$T/pow.jq" | head -4 | sed 's/^/#   /'
+is "  ... 2^-24 among them" "$(sed -n 1051p "$T/pow.out")" 5.960464477539063e-08
+/usr/bin/python3 -c '
+import random, struct
+random.seed(10)
+for i in range(5000):
+    d = struct.unpack("<d", struct.pack("<Q", random.getrandbits(64)))[0]
+    if d == d and abs(d) != float("inf"):
+        print(repr(d))' >"$T/rand"
+is "  ... and 5000 doubles of random bits too" \
+    "$(quote-xform -e '[.]' "$T/rand" | cmp - <(jq -c '[.]' "$T/rand") && echo same)" same
+jq -c '[., -.]' "$T/pow.jq" >"$T/pow.in"
+is "  ... and a record holding them passes through byte for byte" \
+    "$(quote-xform -e . "$T/pow.in" | cmp - "$T/pow.in" && echo same)" same
 done_testing

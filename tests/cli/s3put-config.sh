@@ -131,4 +131,11 @@ echo '[]' >"$T/rules"
 cat "$T"/err* >"$T/all-stderr"
 is "no secret or token in any message" \
     "$(grep -cE 'secret-default|secret/profile|token-from-profile|secret-env|secret-meta|token-meta|imds-token|ctoken' "$T/all-stderr")" 0
+
+# A credentials file that never ends (issue 10, item 14): read up to a
+# bound, then refused with a message naming it, as a configuration error.
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE=/dev/zero \
+    timeout 10 s3put --endpoint "$S3_URL" 's3://lake/zero/' <>"$T/never" >/dev/null 2>"$T/err"; rc=$?
+is "AWS_SHARED_CREDENTIALS_FILE=/dev/zero: exit 78 at once, one line naming the file" \
+    "$rc $(wc -l <"$T/err") $(grep -c '^s3put: /dev/zero: .*larger than' "$T/err")" "78 1 1"
 done_testing

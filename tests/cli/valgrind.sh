@@ -39,7 +39,7 @@ REQ=$T/requests.jsonl
 cnnserver_start http "$REQ" "$F/quotes.jsonl"
 URL=http://127.0.0.1:$(cat "$T/http.port")
 for c in "ok 0" "gzip 0" "deflate 0" "redirect 0" "notfound 76" "ratelimit 0" \
-    "flaky 0" "down 75" "stallonce 0" "truncated 75" "cutjson 76" "html 76" \
+    "flaky 0" "down 69" "stallonce 0" "truncated 69" "cutjson 76" "html 76" \
     "object 76" "notquotes 76"; do
 	set -- $c
 	vg "$1" "$2" cnn-fetch --base-url "$URL/$1" --date 2023-05-12 --retry-delay 0.05 \

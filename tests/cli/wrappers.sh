@@ -45,8 +45,8 @@ is "producer.sh with stdout closed: exit 0, the quotes sent, the state committed
 cnnserver_start cnn "$T/cnn.log" "$QP_ROOT/tests/fixtures/quotes.jsonl"
 QP_DEADLINE_MS=$(( $(date +%s%3N) + 2500 )) "$E/producer.sh" --base-url "http://127.0.0.1:$(cat "$T/cnn.port")/stall" \
     --date 2023-05-12 --timeout 30 2>"$T/err"; rc=$?
-is "a stalled fetch under QP_DEADLINE_MS: exit 75, cnn-fetch named, not kprod" \
-    "$rc $(tail -1 "$T/err" | grep -c '^producer: failed at cnn-fetch (exit 75): cnn-fetch: .*no time for another before the deadline')" "75 1"
+is "a stalled fetch under QP_DEADLINE_MS: exit 69, cnn-fetch named, not kprod" \
+    "$rc $(tail -1 "$T/err" | grep -c '^producer: failed at cnn-fetch (exit 69): cnn-fetch: .*no time for another before the deadline')" "69 1"
 sed 's/^/#   /' "$T/err"
 # SIGTERM to the whole group (systemd, lambda-bootstrap): the stages' last
 # words and the summary are still written.

@@ -128,6 +128,13 @@ main(int argc, char **argv)
 	    valid("\"\xe2\x82\xac\xf0\x9f\x98\x80\""),
 	    "UTF-8: rejects bad, overlong, surrogate, >U+10FFFF; accepts good");
 	TAP_OK(!valid("\"a\tb\"") && !valid(""), "rejects raw tab in string, empty");
+	/* An empty body may have no buffer: NULL + 0 is undefined in C
+	 * (clang's UBSan stops on it), so no arithmetic may touch it. */
+	e.what = NULL;
+	TAP_OK(json_validate(NULL, 0, &e) == -1 && e.offset == 0 &&
+	    e.what != NULL && !json_is_line(NULL, 0) &&
+	    json_kind_of(NULL, 0) == JSON_MISSING,
+	    "(NULL, 0) is empty input, not undefined behaviour");
 	TAP_OK(json_validate("{\"a\":1 \"b\"}", 11, &e) == -1 && e.offset == 7,
 	    "error offset points at the problem (%zu: %s)", e.offset, e.what);
 	{
@@ -137,6 +144,34 @@ main(int argc, char **argv)
 		TAP_OK(json_validate(deep, 2 * (JSON_MAX_DEPTH + 1), NULL)
 		    == -1, "nesting beyond %d is rejected, not recursed",
 		    JSON_MAX_DEPTH);
+	}
+	{
+		/* One depth rule: an envelope's own level does not count. */
+		static char line[2 * JSON_MAX_DEPTH + 64];
+		const char *pre[] = { "{\"value\":", "{\"t\":1, \"payload\" :",
+		    "{\"key\":", "[", "{\"value\":[1],\"h\":" };
+		const int want[] = { 0, 0, -1, -1, -1 };
+		size_t i, n, d;
+		int bad = 0;
+
+		for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+			for (d = JSON_MAX_DEPTH - 1; d <= JSON_MAX_DEPTH; d++) {
+				n = (size_t)snprintf(line, sizeof(line), "%s",
+				    pre[i]);
+				memset(line + n, '[', d);
+				memset(line + n + d, ']', d);
+				n += 2 * d;
+				line[n++] = pre[i][0] == '[' ? ']' : '}';
+				if (json_validate_line(line, n, NULL) !=
+				    (d < JSON_MAX_DEPTH ? 0 : want[i]) ||
+				    json_validate(line, n, NULL) !=
+				    (d < JSON_MAX_DEPTH ? 0 : -1))
+					bad++;
+			}
+		}
+		TAP_OK(bad == 0, "json_validate_line: a record of %d levels in "
+		    "an envelope's value or payload, nowhere else (%d wrong)",
+		    JSON_MAX_DEPTH, bad);
 	}
 
 	{

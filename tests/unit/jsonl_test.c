@@ -52,6 +52,13 @@ main(void)
 	read_all("12345\n123456\n1234\r\n12345\r\nx", 28, 5, out, sizeof(out));
 	TAP_OK(strcmp(out, "1:[12345]2:LONG3:[1234]4:[12345]5:[x]") == 0,
 	    "limit counts bytes before CRLF: %s", out);
+	/* Found by tests/fuzz/jsonl.c: the last line, without '\n', was
+	 * measured with its '\r', so it was "too long" where the same
+	 * line with '\n' was not. */
+	read_all("12345\r", 6, 5, out, sizeof(out));
+	TAP_OK(strcmp(out, "1:[12345]") == 0,
+	    "limit counts bytes before a CR on an unterminated last line "
+	    "too: %s", out);
 
 	/* A 10 MB line between two good ones, limit 1 MiB. */
 	sz = 10 * 1024 * 1024;
