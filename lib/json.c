@@ -19,24 +19,16 @@
 /* Byte classes inside a string: 0 = ordinary ASCII, no action needed. */
 enum { C_OK = 0, C_QUOTE, C_BSLASH, C_CTRL, C_HIGH };
 
-static unsigned char str_class[256];
-static unsigned char ws_class[256];	/* 1 for JSON whitespace */
-static int tables_ready;
-
-static void
-json_tables_init(void)
-{
-	int i;
-
-	for (i = 0; i < 0x20; i++)
-		str_class[i] = C_CTRL;
-	for (i = 0x80; i < 0x100; i++)
-		str_class[i] = C_HIGH;
-	str_class['"'] = C_QUOTE;
-	str_class['\\'] = C_BSLASH;
-	ws_class[' '] = ws_class['\t'] = ws_class['\n'] = ws_class['\r'] = 1;
-	tables_ready = 1;
-}
+/* Constant tables: no first-use set-up, so no race between threads. */
+static const unsigned char str_class[256] = {
+	[0x00 ... 0x1f] = C_CTRL,
+	['"'] = C_QUOTE,
+	['\\'] = C_BSLASH,
+	[0x80 ... 0xff] = C_HIGH,
+};
+static const unsigned char ws_class[256] = {	/* 1 for JSON whitespace */
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
+};
 
 static int
 is_hex(unsigned char c)
@@ -259,8 +251,6 @@ validate_depth(const char *buf, size_t len, size_t max_depth,
 	}
 	p = at = (const unsigned char *)buf;
 	end = p + len;
-	if (!tables_ready)
-		json_tables_init();
 	while (p < end && ws_class[*p])
 		p++;
 value:
@@ -532,8 +522,6 @@ json_path_compile(const char *text, char *errbuf, size_t errlen)
 	char *tmp;
 	size_t n, idx;
 
-	if (!tables_ready)
-		json_tables_init();
 	if ((path = calloc(1, sizeof(*path))) == NULL) {
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
@@ -694,8 +682,6 @@ json_lookup(const char *buf, size_t len, const struct json_path *path,
 	size_t i, idx;
 	int found;
 
-	if (!tables_ready)
-		json_tables_init();
 	p = skip_ws(p, end);
 	for (i = 0; i < path->nsteps; i++) {
 		const struct json_step *s = &path->steps[i];
@@ -833,8 +819,6 @@ json_quote(char *dst, const char *src, size_t len)
 	char *d = dst;
 	size_t n;
 
-	if (!tables_ready)
-		json_tables_init();
 	*d++ = '"';
 	while (p < end) {
 		switch (str_class[*p]) {
@@ -886,8 +870,6 @@ json_kind_of(const char *buf, size_t len)
 
 	if (len == 0)
 		return JSON_MISSING;	/* buf may be NULL */
-	if (!tables_ready)
-		json_tables_init();
 	p = skip_ws(p, p + len);
 	if (p == (const unsigned char *)buf + len)
 		return JSON_MISSING;
@@ -944,8 +926,6 @@ json_compact(const char *src, size_t len, char *dst)
 	const unsigned char *end = p + len, *s;
 	char *d = dst;
 
-	if (!tables_ready)
-		json_tables_init();
 	while (p < end) {
 		if (ws_class[*p]) {
 			p++;

@@ -123,6 +123,7 @@ struct s3put {
 	struct s3	 s3;
 	struct obuf	 out;
 	unsigned long	 nobjects, nstored_records;
+	unsigned long	 nretries;	/* s3's, copied under the lock */
 	size_t		 stored_bytes;
 	double		 upload_ms;	/* summed over stored objects */
 	long long	 started_ms;	/* of the object being stored */
@@ -357,6 +358,9 @@ keep:
 		log_err("not stored: %lu records for s3://%s/%s", o->records,
 		    p->bucket, o->key);
 out:
+	pthread_mutex_lock(&p->mu);
+	p->nretries = s->nretries;	/* lib/s3 counts in this thread */
+	pthread_mutex_unlock(&p->mu);
 	free(j->data);
 	if (j->final)
 		object_free(o);
@@ -876,8 +880,7 @@ s3put_stats(struct s3put *p, int final)
 	    (double)p->nstored_records };
 	f[3] = (struct stat_field){ "bytes_stored", "Bytes",
 	    (double)p->stored_bytes };
-	f[4] = (struct stat_field){ "retries", "Count",
-	    (double)p->s3.nretries };
+	f[4] = (struct stat_field){ "retries", "Count", (double)p->nretries };
 	f[5] = (struct stat_field){ "bad_lines", "Count", (double)p->nbad };
 	f[6] = (struct stat_field){ "bytes_open", "Bytes", (double)raw };
 	f[7] = (struct stat_field){ "upload_ms", "Milliseconds",
