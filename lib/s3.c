@@ -193,6 +193,32 @@ xml_text(const char *body, const char *tag, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+int
+s3_parse_url(const char *url, char *bucket, size_t bucketlen,
+    const char **rest, char *why, size_t whylen)
+{
+	const char *b = url + 5, *slash;
+	size_t n;
+
+	if (strncmp(url, "s3://", 5) != 0) {
+		snprintf(why, whylen, "%s: expected s3://BUCKET/...", url);
+		return -1;
+	}
+	slash = strchr(b, '/');
+	n = slash != NULL ? (size_t)(slash - b) : strlen(b);
+	if (n < 3 || n > 63 || strspn(b, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789.-") < n || n >= bucketlen) {
+		snprintf(why, whylen, "%s: '%.*s' is not a bucket name (3 to "
+		    "63 lower-case letters, digits, '.' and '-')", url,
+		    (int)(n < 80 ? n : 80), b);
+		return -1;
+	}
+	memcpy(bucket, b, n);
+	bucket[n] = '\0';
+	*rest = slash != NULL ? slash + 1 : b + n;
+	return 0;
+}
+
 const char *
 s3_region(const char *opt)
 {

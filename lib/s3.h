@@ -64,6 +64,14 @@ struct s3 {
 	int		 interrupted;	/* a stop signal ended the request */
 };
 
+/*
+ * Split "s3://BUCKET[/REST]": BUCKET must be a bucket name S3 accepts
+ * (3 to 63 of a-z, 0-9, '.' and '-'); *rest is what follows its slash
+ * ("" if none).  Returns 0, or -1 with why.  One rule for every tool.
+ */
+int	s3_parse_url(const char *url, char *bucket, size_t bucketlen,
+	    const char **rest, char *why, size_t whylen);
+
 /* The region: opt if set, else $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1. */
 const char *s3_region(const char *opt);
 

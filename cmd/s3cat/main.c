@@ -285,7 +285,7 @@ main(int argc, char **argv)
 	};
 	static struct cat c;
 	struct s3 s;
-	const char *region = NULL, *endpoint = NULL, *b, *slash;
+	const char *region = NULL, *endpoint = NULL, *prefix;
 	char bucket[64], err[512];
 	long long retries = 8, timeout_ms = 120000;
 	int ch, i, verbosity = LOG_NOTICE, status = 0;
@@ -344,26 +344,20 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	/* Every argument is checked before anything is fetched. */
-	for (i = optind; i < argc; i++) {
-		b = argv[i] + 5;
-		if (strncmp(argv[i], "s3://", 5) != 0 || *b == '\0' ||
-		    (slash = strchr(b, '/')) == b ||
-		    (slash != NULL ? (size_t)(slash - b) : strlen(b)) >=
-		    sizeof(bucket)) {
-			log_err("%s: expected s3://BUCKET/PREFIX", argv[i]);
+	for (i = optind; i < argc; i++)
+		if (s3_parse_url(argv[i], bucket, sizeof(bucket), &prefix, err,
+		    sizeof(err)) == -1) {
+			log_err("%s", err);
 			return EX_USAGE;
 		}
-	}
 	region = s3_region(region);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	sig_install();
 	obuf_open(&c.out, STDOUT_FILENO, 256 * 1024);
 	for (i = optind; i < argc && status == 0 && !sig_caught(); i++) {
-		b = argv[i] + 5;
-		slash = strchr(b, '/');
-		snprintf(bucket, sizeof(bucket), "%.*s", slash != NULL ?
-		    (int)(slash - b) : (int)strlen(b), b);
+		(void)s3_parse_url(argv[i], bucket, sizeof(bucket), &prefix,
+		    err, sizeof(err));
 		memset(&s, 0, sizeof(s));
 		s.bucket = bucket;
 		s.region = region;
@@ -377,8 +371,7 @@ main(int argc, char **argv)
 			status = strstr(err, "URL") != NULL ? EX_USAGE :
 			    EX_CONFIG;
 		} else
-			status = cat_prefix(&c, &s, bucket, slash != NULL ?
-			    slash + 1 : "");
+			status = cat_prefix(&c, &s, bucket, prefix);
 		c.retries += s.nretries;
 		s3_close(&s);
 	}

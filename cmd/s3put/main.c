@@ -965,32 +965,19 @@ read_input(struct s3put *p)
 static int
 parse_target(struct s3put *p, const char *url, char *errbuf, size_t errlen)
 {
-	const char *b, *slash;
 	static char bucket[64];
-	size_t n;
+	const char *tmpl;
 
-	if (strncmp(url, "s3://", 5) != 0) {
-		snprintf(errbuf, errlen, "%s: expected s3://BUCKET/TEMPLATE",
-		    url);
+	if (s3_parse_url(url, bucket, sizeof(bucket), &tmpl, errbuf,
+	    errlen) == -1)
 		return -1;
-	}
-	b = url + 5;
-	if ((slash = strchr(b, '/')) == NULL || slash == b) {
+	if (*tmpl == '\0') {
 		snprintf(errbuf, errlen, "%s: expected s3://BUCKET/TEMPLATE "
 		    "(a key template after the bucket)", url);
 		return -1;
 	}
-	n = (size_t)(slash - b);
-	if (n < 3 || n > 63 || strspn(b, "abcdefghijklmnopqrstuvwxyz"
-	    "0123456789.-") < n) {
-		snprintf(errbuf, errlen, "%.*s: not a bucket name (3 to 63 "
-		    "lower-case letters, digits, '.' and '-')", (int)n, b);
-		return -1;
-	}
-	memcpy(bucket, b, n);
-	bucket[n] = '\0';
 	p->bucket = bucket;
-	if ((p->tmpl = tmpl_compile(slash + 1, errbuf, errlen)) == NULL)
+	if ((p->tmpl = tmpl_compile(tmpl, errbuf, errlen)) == NULL)
 		return -1;
 	if (!tmpl_is_prefix(p->tmpl) && !tmpl_uses_offset(p->tmpl)) {
 		snprintf(errbuf, errlen, "%s: a key template must end in '/' "

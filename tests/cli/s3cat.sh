@@ -97,6 +97,12 @@ for a in lake/x s3:// s3:///x; do
 	s3cat "$a" >/dev/null 2>&1; rc=$?
 	is "bad argument '$a': exit 64" "$rc" 64
 done
+# One rule for a bucket name in s3put and s3cat: checked, not connected to.
+for t in s3cat s3put; do
+	timeout 10 $t --endpoint "$S3_URL" s3://A_B/x/ </dev/null >/dev/null 2>"$T/err"; rc=$?
+	is "$t s3://A_B/x/: exit 64, the same one-line reason" "$rc $(cat "$T/err")" \
+	    "64 $t: s3://A_B/x/: 'A_B' is not a bucket name (3 to 63 lower-case letters, digits, '.' and '-')"
+done
 s3cat --endpoint "$S3_URL" s3://lake/rt/ 2>"$T/err" | head -1 >/dev/null
 is "s3cat | head -1: exit 74 (its reader went away), no hang" "${PIPESTATUS[0]}" 74
 done_testing
