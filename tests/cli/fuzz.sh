@@ -8,7 +8,7 @@
 . "$QP_ROOT/tests/lib.sh"
 FZ=${QP_FUZZ:-$QP_ROOT/build/fuzz}/fuzzers
 SECS=${FUZZ_SMOKE_SECONDS:-4}
-SUITE=${JSONTESTSUITE:-$QP_ROOT/../shared/jsontestsuite/test_parsing}
+SUITE=${JSONTESTSUITE:-$QP_ROOT/tests/fixtures/jsontestsuite/test_parsing}
 NAMES=$(sed -n 's/^FUZZERS[[:space:]]*=//p' "$QP_ROOT/Makefile")
 
 # Can clang link a libFuzzer target here?

@@ -149,4 +149,13 @@ grep_file "  ... the producer side sends six cleaned quotes once, not twice" "Ka
 grep_file "  ... the consumer side stores them all in S3" "how many rows: 6" "$NM/demo.log"
 grep_file "  ... the top mover is found from S3" "Nikkei 225 \(N225-JPN, Japan\): 0.9%" "$NM/demo.log"
 grep_file "  ... and the Athena table is printed" "storage.location.template'='s3://lake/quotes/dt=\\$\\{dt\\}/'" "$NM/demo.log"
+
+# The README's second command, `make check`, on the same new machine: it
+# installs the test packages (clang, kcat, ...) itself.  Long (the whole
+# suite), so only when QP_NEWMACHINE_CHECK is set.
+if [ -n "${QP_NEWMACHINE_CHECK:-}" ]; then
+	in_root timeout 2400 /bin/sh -c 'cd /root/quotepipe && make check' >"$NM/check.log" 2>&1; rc=$?
+	is "make check on the new machine: exit 0 ($(tail -2 "$NM/check.log" | grep passed))" "$rc" 0
+	[ "$rc" -eq 0 ] || grep -E '^FAIL|Error' "$NM/check.log" | head -8 | sed 's/^/#   /'
+fi
 done_testing

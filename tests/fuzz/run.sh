@@ -11,7 +11,7 @@
 set -u
 B=$(cd "$1" && pwd) S=$2; shift 2
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SUITE=${JSONTESTSUITE:-$ROOT/../shared/jsontestsuite/test_parsing}
+SUITE=${JSONTESTSUITE:-$ROOT/tests/fixtures/jsontestsuite/test_parsing}
 JOBS=${FUZZ_JOBS:-1}
 mkdir -p "$B/logs" "$B/artifacts"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"

@@ -75,7 +75,7 @@ same(const char *buf, size_t len)
 int
 main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "../shared/jsontestsuite/test_parsing";
+	const char *dir = argc > 1 ? argv[1] : "tests/fixtures/jsontestsuite/test_parsing";
 	char path[4096], *buf, *line, *nl;
 	size_t len, agree = 0, refused = 0, differ = 0, n = 0;
 	struct dirent *de;
