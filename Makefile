@@ -5,6 +5,7 @@
 #                   ASan+UBSan copy into build/asan/ (gcc) and
 #                   build/asan-clang/ (clang), run every test
 #   make fuzz       run each libFuzzer harness for FUZZ_SECONDS
+#   make tsan       kcons --commit-acks and s3put under ThreadSanitizer
 #   make demo       install dependencies (as root), build, run the demo
 #   make bench      run the benchmarks in bench/
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -87,7 +88,7 @@ FUZZ_OBJ_tmpl	  = $(BUILD)/cmd/s3put/tmpl.o
 FUZZ_OBJ_cnncheck = $(BUILD)/cmd/cnn-fetch/check.o
 
 .PHONY: all check test deps test-deps demo bench install clean unit \
-	fuzz fuzzers
+	fuzz fuzzers tsan
 all: $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h cmd/*/*.h)
@@ -102,7 +103,8 @@ $(LIB_A): $(LIB_OBJ)
 define tool_rule
 $(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1)/*.c)) $(LIB_A)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB_A) $$(LIBS_$(1))
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB_A) $$(LIBS_$(1)) \
+	    $$(TOOL_EXTRA)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
@@ -154,6 +156,17 @@ check: test-deps
 	    tests/run build/asan
 
 test: check
+
+# ThreadSanitizer (gcc) over the two tools with threads of their own,
+# kcons --commit-acks and s3put's uploader, in a pipeline (tests/tsan/).
+# TOOL_EXTRA links C11 threads through pthreads so that TSan sees
+# librdkafka's threads start (tests/tsan/thrd.c).
+TSAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+tsan: test-deps
+	$(MAKE) BUILD=build/tsan CFLAGS="$(TSAN_FLAGS)" \
+	    TOOL_EXTRA=$(CURDIR)/tests/tsan/thrd.c all
+	$(MAKE) BUILD=build all
+	tests/tsan/run.sh build/tsan/bin build/bin
 
 fuzz: test-deps
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(CLANG) CFLAGS="$(FUZZ_FLAGS)" fuzzers

@@ -17,42 +17,48 @@
 #include <openssl/crypto.h>
 
 #include "awscred.h"
+#include "http.h"
 #include "json.h"
 
 #define META_TIMEOUT_MS	1000L
 /* A credentials file is a few profiles: /dev/zero or a log is not one. */
 #define CRED_FILE_MAX	(1024 * 1024)
 
-struct body {
-	char	buf[16384];
-	size_t	len;
-};
+/*
+ * A body is at most this: credentials are a few hundred bytes.  Its
+ * buffer is allocated whole (never moved) and cleansed before it is
+ * freed, so a secret leaves no copy behind.
+ */
+#define BODY_MAX	16383
 
-static size_t
-on_body(char *data, size_t size, size_t n, void *arg)
+static int
+body_new(struct http_body *b)
 {
-	struct body *b = arg;
-	size_t len = size * n;
+	memset(b, 0, sizeof(*b));
+	if ((b->buf = malloc(BODY_MAX + 1)) == NULL)
+		return -1;
+	b->cap = BODY_MAX + 1;
+	b->max = BODY_MAX;
+	return 0;
+}
 
-	if (len >= sizeof(b->buf) - b->len)
-		return 0;
-	memcpy(b->buf + b->len, data, len);
-	b->len += len;
-	b->buf[b->len] = '\0';
-	return len;
+static void
+body_free(struct http_body *b)
+{
+	OPENSSL_cleanse(b->buf, b->cap);
+	http_body_free(b);
 }
 
 /* One request; returns the HTTP status (0 if none) with the body in b. */
 static long
 fetch(const char *method, const char *url, const char *header,
-    struct body *b)
+    struct http_body *b)
 {
 	struct curl_slist *h = NULL;
 	CURL *c = curl_easy_init();
 	long status = 0;
 
-	b->len = 0;
-	b->buf[0] = '\0';
+	http_body_reset(b);
 	if (c == NULL)
 		return 0;
 	if (header != NULL)
@@ -60,7 +66,7 @@ fetch(const char *method, const char *url, const char *header,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, META_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, META_TIMEOUT_MS);
@@ -303,7 +309,7 @@ from_container(struct awscred *c, char *errbuf, size_t errlen)
 	const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	const char *tok = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	char url[2048], auth[2048];
-	struct body *b;
+	struct http_body b;
 	long status;
 	int rc;
 
@@ -315,14 +321,13 @@ from_container(struct awscred *c, char *errbuf, size_t errlen)
 		return 1;
 	if (tok != NULL && *tok != '\0')
 		snprintf(auth, sizeof(auth), "Authorization: %s", tok);
-	if ((b = malloc(sizeof(*b))) == NULL)
+	if (body_new(&b) == -1)
 		return -1;
 	status = fetch("GET", url, tok != NULL && *tok != '\0' ? auth : NULL,
-	    b);
-	rc = status == 200 ? from_json(c, b->buf, b->len, "AccessKeyId",
+	    &b);
+	rc = status == 200 ? from_json(c, b.buf, b.len, "AccessKeyId",
 	    "SecretAccessKey", "Token") : -1;
-	OPENSSL_cleanse(b, sizeof(*b));
-	free(b);
+	body_free(&b);
 	OPENSSL_cleanse(auth, sizeof(auth));
 	if (rc == -1) {
 		snprintf(errbuf, errlen, "the container credentials endpoint "
@@ -339,7 +344,7 @@ from_imds(struct awscred *c, char *errbuf, size_t errlen)
 	const char *base = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	const char *off = getenv("AWS_EC2_METADATA_DISABLED");
 	char url[1024], hdr[1200], role[256];
-	struct body *b;
+	struct http_body b;
 	long status;
 	size_t n;
 	int rc = -1;
@@ -351,29 +356,29 @@ from_imds(struct awscred *c, char *errbuf, size_t errlen)
 	n = strlen(base);
 	while (n > 0 && base[n - 1] == '/')
 		n--;
-	if ((b = malloc(sizeof(*b))) == NULL)
+	if (body_new(&b) == -1)
 		return -1;
 	snprintf(url, sizeof(url), "%.*s/latest/api/token", (int)n, base);
 	status = fetch("PUT", url, "X-aws-ec2-metadata-token-ttl-seconds: "
-	    "21600", b);
-	if (status != 200 || b->len == 0 || b->len > 1000) {
-		free(b);
+	    "21600", &b);
+	if (status != 200 || b.len == 0 || b.len > 1000) {
+		body_free(&b);
 		return 1;	/* no instance metadata here */
 	}
-	snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token: %.1000s", b->buf);
+	snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token: %.1000s", b.buf);
 	snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/"
 	    "security-credentials/", (int)n, base);
-	status = fetch("GET", url, hdr, b);
-	if (status != 200 || b->len == 0 ||
-	    copy(role, sizeof(role), b->buf, strcspn(b->buf, "\r\n"))) {
+	status = fetch("GET", url, hdr, &b);
+	if (status != 200 || b.len == 0 ||
+	    copy(role, sizeof(role), b.buf, strcspn(b.buf, "\r\n"))) {
 		snprintf(errbuf, errlen, "instance metadata at %.*s has no "
 		    "IAM role (HTTP %ld)", (int)n, base, status);
 		goto out;
 	}
 	snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/"
 	    "security-credentials/%s", (int)n, base, role);
-	status = fetch("GET", url, hdr, b);
-	if (status != 200 || from_json(c, b->buf, b->len, "AccessKeyId",
+	status = fetch("GET", url, hdr, &b);
+	if (status != 200 || from_json(c, b.buf, b.len, "AccessKeyId",
 	    "SecretAccessKey", "Token") == -1) {
 		snprintf(errbuf, errlen, "instance metadata at %.*s: role %s "
 		    "answered %ld, not credentials", (int)n, base, role,
@@ -384,9 +389,8 @@ from_imds(struct awscred *c, char *errbuf, size_t errlen)
 	    "%.60s)", role);
 	rc = 0;
 out:
-	OPENSSL_cleanse(b, sizeof(*b));
+	body_free(&b);
 	OPENSSL_cleanse(hdr, sizeof(hdr));
-	free(b);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /*
- * http.c - interruptible libcurl transfers and the retry policy.
+ * http.c - interruptible libcurl transfers, the retry policy, the
+ * answer's body and header lines (http.h).
  *
  * libcurl's own waits cannot be interrupted by our blocked stop
  * signals, so transfers run through the multi interface and every wait
@@ -7,6 +8,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,7 +19,7 @@
 #include "sig.h"
 
 int
-http_perform(CURLM *multi, CURL *easy, CURLcode *res)
+http_perform(CURLM *multi, CURL *easy, CURLcode *res, int interruptible)
 {
 	struct pollfd pfd[64];
 	fd_set rd, wr, ex;
@@ -69,14 +71,16 @@ http_perform(CURLM *multi, CURL *easy, CURLcode *res)
 		}
 		if (n == 0 && timeout > 100)
 			timeout = 100;	/* curl's advice when it has no fd */
-		if (timeout > 0 && sig_poll(pfd, (nfds_t)n, (int)timeout) ==
-		    -1 && errno == EINTR && sig_caught())
+		if (timeout > 0 && !interruptible)
+			(void)poll(pfd, (nfds_t)n, (int)timeout);
+		else if (timeout > 0 && sig_poll(pfd, (nfds_t)n,
+		    (int)timeout) == -1 && errno == EINTR && sig_caught())
 			break;
-		if (sig_caught())
+		if (interruptible && sig_caught())
 			break;
 	}
 	curl_multi_remove_handle(multi, easy);
-	return done || !sig_caught() ? 0 : -1;
+	return done || !interruptible || !sig_caught() ? 0 : -1;
 }
 
 int
@@ -146,4 +150,105 @@ http_retry_after_ms(const char *value, time_t now)
 	if (when - now > 86400 * 365)
 		return -1;
 	return (long)(when - now) * 1000;
+}
+
+int
+http_body_add(struct http_body *b, const void *data, size_t len)
+{
+	size_t cap;
+	char *nb;
+
+	if (b->too_big || (b->max != 0 && len > b->max - b->len)) {
+		b->too_big = 1;
+		return -1;
+	}
+	if (len >= b->cap - b->len) {	/* no room for len and the NUL */
+		if (len > SIZE_MAX / 4 - b->len)
+			return -1;
+		cap = b->cap ? b->cap : 4096;
+		while (cap - b->len <= len)
+			cap *= 2;
+		if (b->max != 0 && cap - 1 > b->max)
+			cap = b->max + 1;
+		if ((nb = realloc(b->buf, cap)) == NULL)
+			return -1;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	if (len > 0)
+		memcpy(b->buf + b->len, data, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+	return 0;
+}
+
+size_t
+http_body_write(char *data, size_t size, size_t n, void *body)
+{
+	return http_body_add(body, data, size * n) == 0 ? size * n : 0;
+}
+
+void
+http_body_reset(struct http_body *b)
+{
+	b->len = 0;
+	b->too_big = 0;
+	if (b->buf != NULL)
+		b->buf[0] = '\0';
+}
+
+void
+http_body_free(struct http_body *b)
+{
+	size_t max = b->max;
+
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+/* Copy v (n bytes), without the blanks and line end around it. */
+static void
+header_value(const char *v, size_t n, char *dst, size_t dstlen)
+{
+	while (n > 0 && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' ||
+	    v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+int
+http_status_line(const char *line, size_t len, char *reason,
+    size_t reasonlen)
+{
+	const char *sp;
+
+	if (len <= 5 || strncmp(line, "HTTP/", 5) != 0)
+		return 0;
+	if (reason == NULL)
+		return 1;
+	reason[0] = '\0';
+	/* "HTTP/1.1 200 OK": the phrase is after the second space. */
+	if ((sp = memchr(line, ' ', len)) != NULL && (sp = memchr(sp + 1,
+	    ' ', len - (size_t)(sp + 1 - line))) != NULL)
+		header_value(sp + 1, len - (size_t)(sp + 1 - line), reason,
+		    reasonlen);
+	return 1;
+}
+
+int
+http_header(const char *line, size_t len, const char *name, char *value,
+    size_t valuelen)
+{
+	size_t k = strlen(name);
+
+	if (len <= k || line[k] != ':' || strncasecmp(line, name, k) != 0)
+		return 0;
+	header_value(line + k + 1, len - k - 1, value, valuelen);
+	return 1;
 }

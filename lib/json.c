@@ -6,6 +6,7 @@
  * byte-class table, which is where most of the time goes on quote
  * records.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -915,6 +916,76 @@ json_array_next(struct json_iter *it, const char **val, size_t *vlen)
 	p = skip_value(p, end);
 	*val = (const char *)v;
 	*vlen = (size_t)(p - v);
+	it->pos = (size_t)(p - b);
+	return 1;
+}
+
+int
+json_integer(const char *v, size_t vlen, long long lo, long long hi,
+    long long *out)
+{
+	unsigned long long n = 0, lim;
+	size_t i = 0;
+	int neg = 0;
+
+	if (vlen > 0 && v[0] == '-')
+		neg = 1, i = 1;
+	if (i == vlen || vlen - i > 19 || (v[i] == '0' && vlen - i > 1))
+		return -1;
+	lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+	for (; i < vlen; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		n = n * 10 + (unsigned)(v[i] - '0');
+		if (n > lim)
+			return -1;
+	}
+	if (neg)
+		*out = n == lim ? LLONG_MIN : -(long long)n;
+	else
+		*out = (long long)n;
+	if (*out < lo || *out > hi)
+		return -1;
+	return 0;
+}
+
+int
+json_object_begin(struct json_iter *it, const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+
+	if (json_kind_of(buf, len) != JSON_OBJECT)
+		return -1;
+	p = skip_ws(p, p + len);
+	it->buf = buf;
+	it->len = len;
+	it->pos = (size_t)((const char *)p - buf) + 1;	/* past '{' */
+	return 0;
+}
+
+int
+json_object_next(struct json_iter *it, const char **key, size_t *klen,
+    const char **val, size_t *vlen)
+{
+	const unsigned char *b = (const unsigned char *)it->buf;
+	const unsigned char *end = b + it->len, *p, *k;
+
+	p = skip_ws(b + it->pos, end);
+	if (p < end && *p == ',')
+		p = skip_ws(p + 1, end);
+	if (p >= end || *p != '"') {
+		it->pos = it->len;
+		return 0;
+	}
+	k = p;
+	p = skip_string(p, end);
+	*key = (const char *)k;
+	*klen = (size_t)(p - k);
+	p = skip_ws(p, end);
+	p = skip_ws(p + 1, end);		/* past ':' */
+	*val = (const char *)p;
+	p = skip_value(p, end);
+	*vlen = (size_t)(p - (const unsigned char *)*val);
 	it->pos = (size_t)(p - b);
 	return 1;
 }

@@ -85,15 +85,17 @@ size_t	json_unescape(const char *src, size_t len, char *dst);
 int	json_is_line(const char *buf, size_t len);
 
 /*
- * Write src[0..len) as a JSON string literal (quotes included) to dst,
- * which must hold JSON_QUOTE_MAX(len) bytes.  Bytes that are not UTF-8
- * become \ufffd.  Returns the number of bytes written.
- */
-/*
  * The kind of the value that starts at buf (after any whitespace) in a
  * text that json_validate() accepted; JSON_MISSING if there is none.
  */
 enum json_kind json_kind_of(const char *buf, size_t len);
+
+/*
+ * The raw value v[0..vlen) as a whole number within [lo, hi]: a JSON
+ * number without fraction or exponent.  Returns 0 with *out, or -1.
+ */
+int	json_integer(const char *v, size_t vlen, long long lo, long long hi,
+	    long long *out);
 
 /*
  * Walk the elements of a validated JSON array.  json_array_begin()
@@ -109,6 +111,15 @@ int	json_array_begin(struct json_iter *, const char *buf, size_t len);
 int	json_array_next(struct json_iter *, const char **val, size_t *vlen);
 
 /*
+ * The same for the members of a validated JSON object, in the order
+ * written: each json_object_next() returns 1 with the member's key (a
+ * string literal, quotes included) and value, raw, or 0 after the last.
+ */
+int	json_object_begin(struct json_iter *, const char *buf, size_t len);
+int	json_object_next(struct json_iter *, const char **key, size_t *klen,
+	    const char **val, size_t *vlen);
+
+/*
  * Copy the validated JSON text src[0..len) to dst without its
  * insignificant whitespace, so that it fits on one line; every token,
  * numbers and string escapes included, is kept byte for byte.  dst
@@ -116,6 +127,11 @@ int	json_array_next(struct json_iter *, const char **val, size_t *vlen);
  */
 size_t	json_compact(const char *src, size_t len, char *dst);
 
+/*
+ * Write src[0..len) as a JSON string literal (quotes included) to dst,
+ * which must hold JSON_QUOTE_MAX(len) bytes.  Bytes that are not UTF-8
+ * become \ufffd.  Returns the number of bytes written.
+ */
 #define JSON_QUOTE_MAX(len)	((len) * 6 + 2)
 size_t	json_quote(char *dst, const char *src, size_t len);
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
@@ -16,7 +17,6 @@
 #include <openssl/evp.h>
 
 #include "http.h"
-#include "log.h"
 #include "s3.h"
 #include "sig.h"
 #include "sigv4.h"
@@ -105,7 +105,6 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	struct s3 *s = arg;
 	size_t len = size * n, k;
 	long status = 0;
-	char *nb;
 
 	if (s->sink != NULL) {
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -124,50 +123,24 @@ on_body(char *data, size_t size, size_t n, void *arg)
 		}
 	}
 
-	if (s->len + len + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4096;
-		while (cap < s->len + len + 1)
-			cap *= 2;
-		/* A page of 1000 long, &-escaped keys stays well below. */
-		if (cap > 64 << 20 || (nb = realloc(s->body, cap)) == NULL)
-			return 0;
-		s->body = nb;
-		s->cap = cap;
-	}
-	memcpy(s->body + s->len, data, len);
-	s->len += len;
-	s->body[s->len] = '\0';
-	return len;
+	/* A page of 1000 long, &-escaped keys stays well below the max. */
+	return http_body_write(data, size, n, &s->body);
 }
 
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct s3 *s = arg;
-	size_t len = size * n, k;
+	size_t len = size * n;
+	char v[64];
 
 	/* SSE-KMS and SSE-C objects' ETags are not MD5s of their bytes. */
-	static const char sse[] = "x-amz-server-side-encryption:";
-	static const char ssec[] =
-	    "x-amz-server-side-encryption-customer-algorithm:";
-
-	if ((len > sizeof(sse) - 1 && strncasecmp(data, sse, sizeof(sse) - 1)
-	    == 0 && memmem(data, len, "aws:kms", 7) != NULL) ||
-	    (len > sizeof(ssec) - 1 && strncasecmp(data, ssec,
-	    sizeof(ssec) - 1) == 0))
+	if ((http_header(data, len, "x-amz-server-side-encryption", v,
+	    sizeof(v)) && strstr(v, "aws:kms") != NULL) || http_header(data,
+	    len, "x-amz-server-side-encryption-customer-algorithm", v,
+	    sizeof(v)))
 		s->etag_not_md5 = 1;
-	if (len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
-		data += 5;
-		len -= 5;
-		while (len > 0 && (*data == ' ' || *data == '\t'))
-			data++, len--;
-		while (len > 0 && (data[len - 1] == '\r' ||
-		    data[len - 1] == '\n' || data[len - 1] == ' '))
-			len--;
-		k = len < sizeof(s->etag) - 1 ? len : sizeof(s->etag) - 1;
-		memcpy(s->etag, data, k);
-		s->etag[k] = '\0';
-	}
+	(void)http_header(data, len, "ETag", s->etag, sizeof(s->etag));
 	return size * n;
 }
 
@@ -230,7 +203,7 @@ s3_region(const char *opt)
 	return opt != NULL && *opt != '\0' ? opt : "us-east-1";
 }
 
-int
+enum s3_init_err
 s3_init(struct s3 *s, char *why, size_t whylen)
 {
 	const char *p, *h;
@@ -245,7 +218,7 @@ s3_init(struct s3 *s, char *why, size_t whylen)
 		    n >= sizeof(s->base)) {
 			snprintf(why, whylen, "--endpoint %s: expected a URL "
 			    "such as http://127.0.0.1:4568", s->endpoint);
-			return -1;
+			return S3_INIT_ENDPOINT;
 		}
 		h += 3;
 		p = memchr(h, '/', n - (size_t)(h - s->endpoint));
@@ -268,13 +241,14 @@ s3_init(struct s3 *s, char *why, size_t whylen)
 			s->path_style = 1;
 		}
 	}
+	s->body.max = (64 << 20) - 1;
 	if (awscred_load(&s->cred, why, whylen) == -1)
-		return -1;
+		return S3_INIT_CREDENTIALS;
 	if ((s->easy = curl_easy_init()) == NULL) {
 		snprintf(why, whylen, "out of memory");
-		return -1;
+		return S3_INIT_NOMEM;
 	}
-	return 0;
+	return S3_INIT_OK;
 }
 
 void
@@ -286,8 +260,7 @@ s3_close(struct s3 *s)
 	if (s->multi != NULL)
 		curl_multi_cleanup(s->multi);
 	s->multi = NULL;
-	free(s->body);
-	s->body = NULL;
+	http_body_free(&s->body);
 	awscred_clear(&s->cred);
 }
 
@@ -395,9 +368,9 @@ confirmed(struct s3 *s, const char *method, const unsigned char *md5)
 		char close[80];
 
 		snprintf(close, sizeof(close), "</%s>", s->expect);
-		if (s->body == NULL || strstr(s->body, close) == NULL)
+		if (s->body.buf == NULL || strstr(s->body.buf, close) == NULL)
 			return cut(s, "the answer is cut short (no %s in "
-			    "its %zu bytes)", close, s->len);
+			    "its %zu bytes)", close, s->body.len);
 	}
 	if (s->sink != NULL && s->want_size >= 0 &&
 	    s->sink_off != (unsigned long long)s->want_size) {
@@ -429,6 +402,21 @@ confirmed(struct s3 *s, const char *method, const unsigned char *md5)
 	return 0;
 }
 
+/* Tell the tool something, if it listens (s3.h: note). */
+static void
+note(struct s3 *s, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	if (s->note == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	s->note(s->note_arg, text);
+}
+
 /*
  * Say why a request is tried again, and wait before retry number
  * attempt.  -1 if a stop signal came (interruptible requests only).
@@ -441,7 +429,7 @@ backoff(struct s3 *s, const char *method, const char *key, int attempt)
 
 	delay = http_backoff_ms(attempt, s->retry_delay_ms, 20000);
 	s3_strerror(s, why, sizeof(why));
-	log_warn("%s s3://%s/%s: %s; retry %d of %d in %.1f s", method,
+	note(s, "%s s3://%s/%s: %s; retry %d of %d in %.1f s", method,
 	    s->bucket, key ? key : "", why, attempt + s->retry_base,
 	    s->retries + s->retry_base, delay / 1000.0);
 	s->nretries++;
@@ -455,12 +443,8 @@ backoff(struct s3 *s, const char *method, const char *key, int attempt)
 			s->retryable = 0;
 			return -1;
 		}
-	} else {
-		struct timespec ts = { delay / 1000,
-		    (delay % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) == -1)
-			;
-	}
+	} else
+		(void)poll(NULL, 0, (int)delay);	/* signals stay blocked */
 	return 0;
 }
 
@@ -507,7 +491,7 @@ request(struct s3 *s, const char *method, const char *key,
 	for (attempt = 1;; attempt++) {
 		if (awscred_stale(&s->cred, time(NULL)) &&
 		    awscred_load(&s->cred, why, sizeof(why)) == -1)
-			log_warn("refreshing AWS credentials: %s", why);
+			note(s, "refreshing AWS credentials: %s", why);
 		sigv4_amz_date((long long)time(NULL), amz);
 		nh = 0;
 		sh[nh++] = (struct sigv4_header){ "host", s->host };
@@ -588,15 +572,12 @@ request(struct s3 *s, const char *method, const char *key,
 
 		s->status = 0;
 		s->etag[0] = s->code[0] = s->message[0] = s->errbuf[0] = '\0';
-		s->len = 0;
-		if (s->body != NULL)
-			s->body[0] = '\0';
+		http_body_reset(&s->body);
 		s->skip = 0;
 		s->wrong = s->etag_not_md5 = 0;
-		if (!s->interruptible)
-			res = curl_easy_perform(s->easy);
-		else if ((s->multi == NULL && (s->multi = curl_multi_init()) ==
-		    NULL) || http_perform(s->multi, s->easy, &res) == -1) {
+		if ((s->multi == NULL && (s->multi = curl_multi_init()) ==
+		    NULL) || http_perform(s->multi, s->easy, &res,
+		    s->interruptible) == -1) {
 			snprintf(s->message, sizeof(s->message), s->multi ?
 			    "stopped by a signal" : "out of memory");
 			s->interrupted = s->multi != NULL;
@@ -624,13 +605,13 @@ request(struct s3 *s, const char *method, const char *key,
 		else
 			snprintf(s->message, sizeof(s->message), "%s",
 			    s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
-		xml_text(s->body, "Code", s->code, sizeof(s->code));
+		xml_text(s->body.buf, "Code", s->code, sizeof(s->code));
 		if (res == CURLE_OK)
-			xml_text(s->body, "Message", s->message,
+			xml_text(s->body.buf, "Message", s->message,
 			    sizeof(s->message));
 		/* CompleteMultipartUpload can fail inside a 200. */
-		if (res == CURLE_OK && s->status == 200 && s->body != NULL &&
-		    strstr(s->body, "<Error>") != NULL)
+		if (res == CURLE_OK && s->status == 200 && s->body.buf != NULL &&
+		    strstr(s->body.buf, "<Error>") != NULL)
 			s->status = 500;
 		if (res == CURLE_OK && s->status >= 200 && s->status < 300) {
 			if ((rc = confirmed(s, method, data != NULL && md5 ?
@@ -903,7 +884,7 @@ s3_list(struct s3 *s, const char *prefix, const char *token,
 	s->expect = NULL;
 	if (rc == -1)
 		return -1;
-	if (s3_parse_list(s->body, s->len, ents, nents, next, nextlen, why,
+	if (s3_parse_list(s->body.buf, s->body.len, ents, nents, next, nextlen, why,
 	    sizeof(why)) == -1) {
 		wrong(s, 0, "the listing is wrong: %s", why);
 		return -1;
@@ -934,7 +915,7 @@ s3_create_multipart(struct s3 *s, const char *key, char *upload_id,
 	s->expect = NULL;
 	if (rc == -1)
 		return -1;
-	xml_text(s->body, "UploadId", upload_id, idlen);
+	xml_text(s->body.buf, "UploadId", upload_id, idlen);
 	if (upload_id[0] == '\0') {
 		snprintf(s->message, sizeof(s->message), "no UploadId in the "
 		    "answer to CreateMultipartUpload");
@@ -1068,7 +1049,7 @@ s3_complete_multipart(struct s3 *s, const char *key, const char *upload_id,
 		s->retries = retries;
 		s->retry_base = 0;
 		again = rc == -1 && s->retryable;
-		if (rc == 0 && s3_parse_complete(s->body, s->len, got,
+		if (rc == 0 && s3_parse_complete(s->body.buf, s->body.len, got,
 		    sizeof(got)) == 0 && (etag_eq(got, want) ||
 		    etag_eq(got, whole) || s->etag_not_md5)) {
 			snprintf(s->etag, sizeof(s->etag), "%s", got);

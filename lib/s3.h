@@ -11,6 +11,8 @@
 
 #include <curl/curl.h>
 
+#include "http.h"
+
 #include "awscred.h"
 
 /* Where a GET's body goes: return 0, or -1 to stop (the GET fails). */
@@ -31,11 +33,19 @@ struct s3 {
 	int		 retries;
 	long		 retry_delay_ms;
 	const char	*content_type;
-	int		 interruptible;	/* a stop signal ends a request */
+	int		 interruptible;	/* a stop signal ends a request (or a
+					 * retry's wait); else it is finished */
+	/*
+	 * What lib/s3 has to tell while it works (a retry and why, a
+	 * credential refresh that failed), one line of text for the tool
+	 * to say or not; NULL: nothing is said.
+	 */
+	void		(*note)(void *arg, const char *text);
+	void		*note_arg;
 	/* private */
 	struct awscred	 cred;
 	CURL		*easy;
-	CURLM		*multi;		/* for interruptible requests */
+	CURLM		*multi;		/* every request runs through it */
 	char		 base[600];	/* scheme://host[:port] */
 	char		 host[512];
 	int		 path_style;
@@ -56,8 +66,7 @@ struct s3 {
 	char		 etag[128];
 	char		 code[64];	/* S3's error code, if any */
 	char		 message[256];	/* S3's message or curl's */
-	char		*body;
-	size_t		 len, cap;
+	struct http_body body;		/* an answer that is not an object's */
 	int		 retryable;
 	int		 wrong;		/* the answer was wrong (EX_PROTOCOL) */
 	int		 etag_not_md5;	/* SSE-KMS or SSE-C: ETag is no MD5 */
@@ -76,10 +85,16 @@ int	s3_parse_url(const char *url, char *bucket, size_t bucketlen,
 const char *s3_region(const char *opt);
 
 /*
- * Set up: endpoint parsed, credentials loaded.  Returns 0, or -1 with a
- * message in why (credentials missing: EX_CONFIG territory).
+ * Set up: endpoint parsed, credentials loaded.  Returns S3_INIT_OK, or
+ * what failed with a message in why.
  */
-int	s3_init(struct s3 *, char *why, size_t whylen);
+enum s3_init_err {
+	S3_INIT_OK = 0,
+	S3_INIT_ENDPOINT = -1,		/* --endpoint is not a URL */
+	S3_INIT_CREDENTIALS = -2,	/* none found, or unreadable */
+	S3_INIT_NOMEM = -3
+};
+enum s3_init_err s3_init(struct s3 *, char *why, size_t whylen);
 void	s3_close(struct s3 *);
 
 /*

@@ -7,8 +7,10 @@
  *   QP_STATS=SECONDS        a line every SECONDS (0: only at the end)
  *   QP_STATS_FORMAT=emf     EMF JSON lines instead of text
  *   QP_STATS_NAMESPACE=NS   the EMF namespace (default quotepipe)
- * A tool fills an array of fields and calls stats_tick() as it works and
- * stats_final() at the end; with QP_STATS unset both do nothing.
+ * A tool asks stats_due() as it works and, when a line is due, fills an
+ * array of fields and calls stats_emit(); at the end it calls
+ * stats_emit() with final set.  With QP_STATS unset stats_due() is
+ * always false and stats_emit() writes nothing.
  */
 #ifndef QP_STATS_H
 #define QP_STATS_H

@@ -129,6 +129,40 @@ s3proxy_start() {
 	PROXY_URL=http://127.0.0.1:$(cat "$T/proxy.port")
 }
 
+# mute_start: a server that accepts connections and never answers (it
+# reads and drops what is sent, and holds each connection open); sets
+# MUTE_URL.  For "a request that waits": only a signal or a timeout ends it.
+mute_start() {
+	/usr/bin/python3 -c '
+import socket, sys, threading
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+def hold(c):
+    while c.recv(65536):
+        pass
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=hold, args=(c,), daemon=True).start()
+' "$T/mute.port" >/dev/null 2>>"$T/mute.err" &
+	PIDS+=("$!")
+	wait_for 10 test -s "$T/mute.port" || { echo "# the mute server did not start"; cat "$T/mute.err"; exit 1; }
+	MUTE_URL=http://127.0.0.1:$(cat "$T/mute.port")
+}
+
+# signal_after SECONDS SIG CMD...: run CMD (its stdout and stderr are
+# the caller's), send it SIG after SECONDS, and wait up to 10 s more (then
+# KILL); sets SIG_RC to its exit status and SIG_MS to the milliseconds
+# from the signal to its exit.
+signal_after() {
+	local s=$1 sig=$2 p t0 i; shift 2
+	"$@" & p=$!
+	sleep "$s"
+	t0=$(date +%s%N); kill -"$sig" "$p" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$p" 2>/dev/null; wait "$p"; SIG_RC=$?
+	SIG_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
 # aws3 ARGS...: the AWS CLI (Debian's) against s3rver.
 aws3() { /usr/bin/aws --endpoint-url "$S3_URL" "$@"; }
 

@@ -25,90 +25,58 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "json.h"
-#include "jsonl.h"
+#include "cli.h"
 #include "kconf.h"
 #include "log.h"
-#include "stdfd.h"
-#include "num.h"
 #include "obuf.h"
 #include "sig.h"
 #include "stats.h"
-#include "version.h"
+#include "wire.h"
 
-#define KCONS_MAX_TOPICS	32
+#include "kcons.h"
 
-enum { OPT_COMMIT_ACKS = 256 };
+enum { OPT_COMMIT_ACKS = CLI_LONG };
 
-/* One assigned partition and whether it has reached its end. */
-struct kcons_part {
-	char	*topic;
-	int32_t	 partition;
-	int	 at_eof;
+static const struct option longopts[] = {
+	{ "commit-acks", required_argument, NULL, OPT_COMMIT_ACKS },
+	{ "count", required_argument, NULL, 'c' },
+	{ "envelope", no_argument, NULL, 'J' },
+	{ "exit-eof", no_argument, NULL, 'e' },
+	{ "group", required_argument, NULL, 'G' },
+	{ "offset", required_argument, NULL, 'o' },
+	{ "topic", required_argument, NULL, 't' },
+	CLI_KAFKA_LONGOPTS,
+	CLI_LONGOPTS
 };
 
-struct kcons {
-	rd_kafka_t		*rk;
-	const char		*topics[KCONS_MAX_TOPICS];
-	size_t			 ntopics;
-	const char		*group;
-	int			 envelope, exit_eof;
-	long long		 count;		/* -c, 0 = no limit */
-	struct obuf		 out;
+static struct cli cli = {
+	"usage: kcons [-eJhqVv] [-b BROKERS] [-c COUNT] [-F FILE] "
+	"[-G GROUP]\n"
+	"             [-o OFFSET] [-X PROP=VALUE]... "
+	"[--commit-acks FILE]\n"
+	"             -t TOPIC...\n",
 
-	struct kcons_part	*parts;
-	size_t			 nparts, neof;
-	atomic_int		 joined;	/* an assignment happened */
-	atomic_int		 stopping;	/* the consume loop has ended */
-
-	unsigned long		 nmsgs;
-	unsigned long long	 bytes;
-	int			 status;
-
-	/* --commit-acks */
-	const char		*ackpath;
-	pthread_t		 ack_thread;
-	atomic_int		 ack_done;
-	atomic_int		 ack_abandon;
-	unsigned long		 ncommits, nack_errors;
+	"Print the messages of Kafka TOPICs as JSON lines.\n\n"
+	"  -b, --brokers BROKERS  bootstrap brokers (else $KAFKA_BROKERS)\n"
+	"  -c, --count COUNT      exit after COUNT messages\n"
+	"  -e, --exit-eof         exit when every assigned partition is "
+	"at its end\n"
+	"  -F, --config FILE      librdkafka properties file\n"
+	"  -G, --group GROUP      join the balanced consumer group GROUP\n"
+	"  -h, --help             show this help and exit\n"
+	"  -J, --envelope         print envelopes: topic, partition, offset,\n"
+	"                         timestamp, key, headers, value\n"
+	"  -o, --offset OFFSET    beginning, end, stored, N, -N (N from the\n"
+	"                         end) or s@MS (first at or after time MS)\n"
+	"  -q, --quiet            only errors on stderr\n"
+	"  -t, --topic TOPIC      topic to consume (repeatable)\n"
+	"  -V, --version          print the version and exit\n"
+	"  -v, --verbose          more messages on stderr (repeatable)\n"
+	"  -X PROP=VALUE          librdkafka property (-X list shows them)\n"
+	"      --commit-acks FILE commit only offsets acknowledged by the\n"
+	"                         ack lines read from FILE (needs -G)\n",
+	NULL, 0
 };
-
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: kcons [-eJhqVv] [-b BROKERS] [-c COUNT] [-F FILE] "
-	    "[-G GROUP]\n"
-	    "             [-o OFFSET] [-X PROP=VALUE]... "
-	    "[--commit-acks FILE]\n"
-	    "             -t TOPIC...\n");
-}
-
-static void
-help(void)
-{
-	usage(stdout);
-	printf("\n"
-	    "Print the messages of Kafka TOPICs as JSON lines.\n\n"
-	    "  -b, --brokers BROKERS  bootstrap brokers (else $KAFKA_BROKERS)\n"
-	    "  -c, --count COUNT      exit after COUNT messages\n"
-	    "  -e, --exit-eof         exit when every assigned partition is "
-	    "at its end\n"
-	    "  -F, --config FILE      librdkafka properties file\n"
-	    "  -G, --group GROUP      join the balanced consumer group GROUP\n"
-	    "  -h, --help             show this help and exit\n"
-	    "  -J, --envelope         print envelopes: topic, partition, offset,\n"
-	    "                         timestamp, key, headers, value\n"
-	    "  -o, --offset OFFSET    beginning, end, stored, N, -N (N from the\n"
-	    "                         end) or s@MS (first at or after time MS)\n"
-	    "  -q, --quiet            only errors on stderr\n"
-	    "  -t, --topic TOPIC      topic to consume (repeatable)\n"
-	    "  -V, --version          print the version and exit\n"
-	    "  -v, --verbose          more messages on stderr (repeatable)\n"
-	    "  -X PROP=VALUE          librdkafka property (-X list shows them)\n"
-	    "      --commit-acks FILE commit only offsets acknowledged by the\n"
-	    "                         ack lines read from FILE (needs -G)\n");
-}
 
 /* ---- partitions and end-of-partition tracking ---- */
 
@@ -192,17 +160,6 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 /* ---- output ---- */
 
 static void
-put_value(struct obuf *o, const rd_kafka_message_t *m)
-{
-	if (m->payload == NULL)
-		obuf_puts(o, "null");
-	else if (json_is_line(m->payload, m->len))
-		obuf_write(o, m->payload, m->len);
-	else
-		obuf_json_string(o, m->payload, m->len);
-}
-
-static void
 put_envelope(struct obuf *o, const rd_kafka_message_t *m)
 {
 	rd_kafka_headers_t *hdrs = NULL;
@@ -212,211 +169,15 @@ put_envelope(struct obuf *o, const rd_kafka_message_t *m)
 	size_t vlen, i;
 	int64_t ts;
 
-	obuf_puts(o, "{\"topic\":");
-	name = rd_kafka_topic_name(m->rkt);
-	obuf_json_string(o, name, strlen(name));
-	obuf_printf(o, ",\"partition\":%d,\"offset\":%lld,\"timestamp\":",
-	    (int)m->partition, (long long)m->offset);
 	ts = rd_kafka_message_timestamp(m, &tstype);
-	if (tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
-		obuf_puts(o, "null");
-	else
-		obuf_printf(o, "%lld", (long long)ts);
-	obuf_puts(o, ",\"key\":");
-	if (m->key != NULL)
-		obuf_json_string(o, m->key, m->key_len);
-	else
-		obuf_puts(o, "null");
-	obuf_puts(o, ",\"headers\":{");
+	wire_envelope_begin(o, rd_kafka_topic_name(m->rkt), (int)m->partition,
+	    (long long)m->offset, tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ?
+	    -1 : (long long)ts, m->key, m->key_len);
 	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
 		for (i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val,
-		    &vlen) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
-			if (i > 0)
-				obuf_putc(o, ',');
-			obuf_json_string(o, name, strlen(name));
-			obuf_putc(o, ':');
-			if (val != NULL)
-				obuf_json_string(o, val, vlen);
-			else
-				obuf_puts(o, "null");
-		}
-	obuf_puts(o, "},\"value\":");
-	put_value(o, m);
-	obuf_putc(o, '}');
-}
-
-/* ---- --commit-acks ---- */
-
-/* Errors a group member sees while (re)joining: worth another try. */
-static int
-commit_retriable(rd_kafka_resp_err_t err)
-{
-	switch (err) {
-	case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
-	case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
-	case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
-	case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
-	case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
-	case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
-	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-	case RD_KAFKA_RESP_ERR__TIMED_OUT:
-	case RD_KAFKA_RESP_ERR__TRANSPORT:
-	case RD_KAFKA_RESP_ERR__WAIT_COORD:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/*
- * Commit what one ack line says: last_offset + 1 for its partition.
- * Lines without topic/partition/last_offset (acks for plain records)
- * carry nothing to commit.
- */
-static void
-ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
-{
-	static struct json_path *ptopic, *ppart, *plast;
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_resp_err_t err;
-	struct json_error je;
-	const char *v;
-	size_t vlen;
-	char topic[512], num[32], *end;
-	long long part, last;
-	char eb[128];
-	int tries;
-
-	if (ptopic == NULL) {
-		ptopic = json_path_compile(".topic", eb, sizeof(eb));
-		ppart = json_path_compile(".partition", eb, sizeof(eb));
-		plast = json_path_compile(".last_offset", eb, sizeof(eb));
-	}
-	if (len == 0)
-		return;
-	if (json_validate(line, len, &je) == -1) {
-		log_warn("%s:%lu: ack is not JSON (byte %zu: %s); ignored",
-		    c->ackpath, lineno, je.offset + 1, je.what);
-		c->nack_errors++;
-		return;
-	}
-	if (json_lookup(line, len, ptopic, &v, &vlen) != JSON_STRING ||
-	    vlen >= sizeof(topic))
-		goto nothing;
-	vlen = json_unescape(v, vlen, topic);
-	topic[vlen] = '\0';
-	if (json_lookup(line, len, ppart, &v, &vlen) != JSON_NUMBER ||
-	    vlen >= sizeof(num))
-		goto nothing;
-	memcpy(num, v, vlen);
-	num[vlen] = '\0';
-	part = strtoll(num, &end, 10);
-	if (*end != '\0' || part < 0 || part > INT32_MAX)
-		goto nothing;
-	if (json_lookup(line, len, plast, &v, &vlen) != JSON_NUMBER ||
-	    vlen >= sizeof(num))
-		goto nothing;
-	memcpy(num, v, vlen);
-	num[vlen] = '\0';
-	last = strtoll(num, &end, 10);
-	if (*end != '\0' || last < 0)
-		goto nothing;
-
-	l = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(l, topic, (int32_t)part)->offset =
-	    last + 1;
-	for (tries = 0;; tries++) {
-		err = rd_kafka_commit(c->rk, l, 0);
-		if (err == RD_KAFKA_RESP_ERR_NO_ERROR || tries == 40 ||
-		    !commit_retriable(err) || atomic_load(&c->ack_abandon))
-			break;
-		log_info("commit %s[%lld]@%lld: %s; retrying", topic, part,
-		    last + 1, rd_kafka_err2str(err));
-		usleep(250 * 1000);
-	}
-	rd_kafka_topic_partition_list_destroy(l);
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		log_err("commit %s[%lld]@%lld failed: %s", topic, part, last + 1,
-		    rd_kafka_err2str(err));
-		c->nack_errors++;
-		return;
-	}
-	c->ncommits++;
-	log_info("committed %s[%lld]@%lld", topic, part, last + 1);
-	return;
-nothing:
-	log_warn("%s:%lu: ack has no topic, partition and last_offset; "
-	    "nothing to commit", c->ackpath, lineno);
-	c->nack_errors++;
-}
-
-/*
- * Read ack lines until the writer closes FILE.  A FIFO is opened
- * without blocking and polled: poll(2) reports hang-up only after a
- * writer has come and gone, so an absent writer is simply waited for.
- */
-static int
-ack_wait(void *arg, int fd)
-{
-	struct kcons *c = arg;
-	struct pollfd pfd;
-
-	for (;;) {
-		if (atomic_load(&c->ack_abandon))
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 200) > 0)
-			return 0;
-	}
-}
-
-static void *
-ack_main(void *arg)
-{
-	struct kcons *c = arg;
-	struct jsonl_reader r;
-	enum jsonl_status st;
-	const char *line;
-	size_t len;
-	int fd;
-
-	if ((fd = open(c->ackpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		log_err("%s: %s", c->ackpath, strerror(errno));
-		c->nack_errors++;
-		atomic_store(&c->ack_done, 1);
-		return NULL;
-	}
-	if (jsonl_open(&r, fd, c->ackpath, JSONL_DEFAULT_MAX_LINE) == 0) {
-		r.wait = ack_wait;
-		r.wait_arg = c;
-		for (;;) {
-			st = jsonl_next(&r, &line, &len);
-			/* Commit as a member of the group, not before. */
-			while (st == JSONL_LINE && !atomic_load(&c->joined) &&
-			    !atomic_load(&c->stopping) &&
-			    !atomic_load(&c->ack_abandon))
-				usleep(50 * 1000);
-			if (st == JSONL_LINE)
-				ack_line(c, line, len, r.lineno);
-			else if (st == JSONL_TOO_LONG) {
-				log_warn("%s:%lu: ack line too long; ignored",
-				    c->ackpath, r.lineno);
-				c->nack_errors++;
-			} else if (st == JSONL_ERROR && errno == EAGAIN)
-				continue;
-			else
-				break;
-		}
-		if (st == JSONL_ERROR) {
-			log_err("%s: %s", c->ackpath, strerror(errno));
-			c->nack_errors++;
-		}
-		jsonl_close(&r);
-	}
-	close(fd);
-	atomic_store(&c->ack_done, 1);
-	return NULL;
+		    &vlen) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
+			wire_envelope_header(o, i, name, val, vlen);
+	wire_envelope_end(o, m->payload, m->len);
 }
 
 /* ---- offsets ---- */
@@ -564,7 +325,7 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 	if (c->envelope)
 		put_envelope(&c->out, m);
 	else
-		put_value(&c->out, m);
+		wire_value(&c->out, m->payload, m->len);
 	obuf_putc(&c->out, '\n');
 	c->nmsgs++;
 	c->bytes += m->len;
@@ -643,268 +404,226 @@ consume(struct kcons *c)
 	rd_kafka_queue_destroy(q);
 }
 
+/* One of kcons's own options: CLI_GO_ON or the exit status. */
 static int
-bail(rd_kafka_conf_t *conf, int code)
+option(struct kcons *c, rd_kafka_conf_t *conf, int ch, const char *arg,
+    struct kcons_start *start, const char **offset_arg,
+    const char **brokers)
 {
-	rd_kafka_conf_destroy(conf);
-	return code;
+	switch (ch) {
+	case 'c':
+		if (cli_number("-c", arg, 1, LLONG_MAX, &c->count) == -1)
+			return EX_USAGE;
+		break;
+	case 'e':
+		c->exit_eof = 1;
+		break;
+	case 'G':
+		c->group = arg;
+		break;
+	case 'J':
+		c->envelope = 1;
+		break;
+	case 'o':
+		*offset_arg = arg;
+		if (parse_offset(arg, start) == -1) {
+			log_err("-o %s: expected beginning, end, stored, N, -N "
+			    "or s@MS", arg);
+			return EX_USAGE;
+		}
+		break;
+	case 't':
+		if (c->ntopics == KCONS_MAX_TOPICS) {
+			log_err("too many -t topics (max %d)",
+			    KCONS_MAX_TOPICS);
+			return EX_USAGE;
+		}
+		c->topics[c->ntopics++] = arg;
+		break;
+	case OPT_COMMIT_ACKS:
+		c->ackpath = arg;
+		break;
+	case 'b': case 'F': case 'X':
+		return cli_kafka_option(conf, brokers, ch, arg);
+	default:
+		return cli_common(&cli, ch);
+	}
+	return CLI_GO_ON;
+}
+
+/*
+ * The consumer's settings that follow from the options: a group's
+ * committed offset rules (-o only says where to start without one);
+ * without a group, partitions are assigned by hand and nothing is
+ * committed; with --commit-acks only acks commit.
+ */
+static int
+configure(struct kcons *c, rd_kafka_conf_t *conf,
+    const struct kcons_start *start, const char *offset_arg)
+{
+	char anon[64];
+	int st = CLI_GO_ON;
+
+	if (c->group != NULL) {
+		if (offset_arg != NULL &&
+		    start->offset != RD_KAFKA_OFFSET_BEGINNING &&
+		    start->offset != RD_KAFKA_OFFSET_END &&
+		    start->offset != RD_KAFKA_OFFSET_STORED) {
+			log_err("-o %s: with -G only beginning, end or stored",
+			    offset_arg);
+			return EX_USAGE;
+		}
+		if ((st = cli_kafka_set(conf, NULL, "group.id", c->group)) ==
+		    CLI_GO_ON && (!kconf_is_set(conf, "auto.offset.reset") ||
+		    offset_arg != NULL))
+			st = cli_kafka_set(conf, NULL, "auto.offset.reset",
+			    start->offset == RD_KAFKA_OFFSET_END ? "latest" :
+			    "earliest");
+		rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+	} else if (start->offset == RD_KAFKA_OFFSET_STORED &&
+	    !kconf_is_set(conf, "group.id")) {
+		log_err("-o stored needs a group (-G GROUP or -X group.id=)");
+		return EX_USAGE;
+	} else if (!kconf_is_set(conf, "group.id")) {
+		/* librdkafka's consumer wants a group.id even to assign
+		 * partitions by hand; it is never joined or committed to. */
+		snprintf(anon, sizeof(anon), "kcons-%ld", (long)getpid());
+		st = cli_kafka_set(conf, NULL, "group.id", anon);
+	}
+	if (st == CLI_GO_ON && (c->ackpath != NULL || c->group == NULL) &&
+	    (st = cli_kafka_set(conf, NULL, "enable.auto.commit", "false")) ==
+	    CLI_GO_ON)
+		st = cli_kafka_set(conf, NULL, "enable.auto.offset.store",
+		    "false");
+	if (st == CLI_GO_ON && c->exit_eof)
+		st = cli_kafka_set(conf, NULL, "enable.partition.eof", "true");
+	rd_kafka_conf_set_error_cb(conf, error_cb);
+	rd_kafka_conf_set_opaque(conf, c);
+	return st;
+}
+
+/* Subscribe (-G) or assign, consume, and leave after the last acks. */
+static int
+run(struct kcons *c, rd_kafka_conf_t *conf, const struct kcons_start *start)
+{
+	rd_kafka_topic_partition_list_t *subs;
+	rd_kafka_resp_err_t err;
+	char errstr[512];
+	int rc, warned = 0;
+	size_t t;
+
+	if ((c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
+	    sizeof(errstr))) == NULL) {
+		log_err("%s", errstr);
+		rd_kafka_conf_destroy(conf);
+		return EX_CONFIG;
+	}
+	rd_kafka_poll_set_consumer(c->rk);
+	obuf_open(&c->out, STDOUT_FILENO, 256 * 1024);
+
+	if (c->ackpath != NULL &&
+	    pthread_create(&c->ack_thread, NULL, ack_main, c) != 0) {
+		log_err("cannot start the ack reader");
+		c->ackpath = NULL;
+		c->status = EX_OSERR;
+		goto out;
+	}
+	if (c->group != NULL) {
+		subs = rd_kafka_topic_partition_list_new((int)c->ntopics);
+		for (t = 0; t < c->ntopics; t++)
+			rd_kafka_topic_partition_list_add(subs, c->topics[t],
+			    RD_KAFKA_PARTITION_UA);
+		err = rd_kafka_subscribe(c->rk, subs);
+		rd_kafka_topic_partition_list_destroy(subs);
+		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			log_err("subscribe: %s", rd_kafka_err2str(err));
+			c->status = EX_SOFTWARE;
+			goto out;
+		}
+	} else if ((rc = assign_all(c, start)) != 0) {
+		c->status = rc;
+		goto out;
+	}
+	consume(c);
+out:
+	atomic_store(&c->stopping, 1);
+	if (sig_caught())
+		log_info("signal %d: stopping", sig_caught());
+	/* Closing stdout tells the sink (s3put) to flush and send its last
+	 * acks; read them all before leaving the group. */
+	if (obuf_close(&c->out) != 0) {
+		log_err("stdout: %s", strerror(c->out.err));
+		if (c->status == 0)
+			c->status = EX_IOERR;
+	}
+	close(STDOUT_FILENO);
+	if (c->ackpath != NULL) {
+		while (!atomic_load(&c->ack_done)) {
+			if (sig_count() > 1) {
+				log_warn("not waiting for more acks");
+				atomic_store(&c->ack_abandon, 1);
+			} else if (!warned++)
+				log_info("waiting for the last acks on %s",
+				    c->ackpath);
+			sig_sleep(50);
+		}
+		pthread_join(c->ack_thread, NULL);
+		log_info("%lu commits from acks", c->ncommits);
+		if (c->nack_errors > 0 && c->status == 0)
+			c->status = EX_DATAERR;
+	}
+	rd_kafka_consumer_close(c->rk);
+	rd_kafka_destroy(c->rk);
+	parts_clear(c);
+	kcons_stats(c, 1);
+	log_info("%lu messages", c->nmsgs);
+	return c->status;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "brokers", required_argument, NULL, 'b' },
-		{ "commit-acks", required_argument, NULL, OPT_COMMIT_ACKS },
-		{ "config", required_argument, NULL, 'F' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "envelope", no_argument, NULL, 'J' },
-		{ "exit-eof", no_argument, NULL, 'e' },
-		{ "group", required_argument, NULL, 'G' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "offset", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "topic", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct kcons c;
+	static struct kcons c;
 	struct kcons_start start = { RD_KAFKA_OFFSET_BEGINNING, -1 };
 	rd_kafka_conf_t *conf;
-	rd_kafka_topic_partition_list_t *subs;
-	rd_kafka_resp_err_t err;
 	const char *brokers = NULL, *offset_arg = NULL;
-	char errstr[512], shown[300];
-	int ch, verbosity = LOG_NOTICE, rc, warned = 0;
-	size_t t;
+	char libs[64];
+	int ch, st;
 
-	if (stdfd_open() == -1)	/* closed, and no /dev/null */
-		return EX_OSERR;
-	log_init(argv[0]);
-	stats_init(argv[0]);
-	memset(&c, 0, sizeof(c));
+	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
+		return st;
+	snprintf(libs, sizeof(libs), "librdkafka %s", rd_kafka_version_str());
+	cli.libs = libs;
 	conf = kconf_new();
 	/*
 	 * The toolkit's default, which -X may override: brokers hold an
 	 * empty fetch 100 ms, not 500, so -e ends and a quiet stream's next
 	 * message arrives sooner, for a few more requests while idle.
 	 */
-	if (rd_kafka_conf_set(conf, "fetch.wait.max.ms", "100", errstr,
-	    sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		log_err("%s", errstr);
-		return bail(conf, EX_SOFTWARE);
-	}
-	while ((ch = getopt_long(argc, argv, "b:c:eF:G:hJo:qt:VvX:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'b':
-			brokers = optarg;
-			break;
-		case 'c':
-			if (num_parse(optarg, 1, LLONG_MAX, &c.count) == -1) {
-				log_err("-c %s: expected a positive count",
-				    optarg);
-				return bail(conf, EX_USAGE);
-			}
-			break;
-		case 'e':
-			c.exit_eof = 1;
-			break;
-		case 'F':
-			if (kconf_load_file(conf, optarg, errstr,
-			    sizeof(errstr)) == -1) {
-				log_err("%s", errstr);
-				return bail(conf, EX_CONFIG);
-			}
-			break;
-		case 'G':
-			c.group = optarg;
-			break;
-		case 'h':
-			help();
-			return bail(conf, 0);
-		case 'J':
-			c.envelope = 1;
-			break;
-		case 'o':
-			offset_arg = optarg;
-			if (parse_offset(optarg, &start) == -1) {
-				log_err("-o %s: expected beginning, end, stored, "
-				    "N, -N or s@MS", optarg);
-				return bail(conf, EX_USAGE);
-			}
-			break;
-		case 'q':
-			verbosity = LOG_ERR;
-			break;
-		case 't':
-			if (c.ntopics == KCONS_MAX_TOPICS) {
-				log_err("too many -t topics (max %d)",
-				    KCONS_MAX_TOPICS);
-				return bail(conf, EX_USAGE);
-			}
-			c.topics[c.ntopics++] = optarg;
-			break;
-		case 'V':
-			printf("kcons %s (librdkafka %s)\n", QP_VERSION,
-			    rd_kafka_version_str());
-			return bail(conf, 0);
-		case 'v':
-			verbosity++;
-			break;
-		case 'X':
-			if (strcmp(optarg, "list") == 0) {
-				rd_kafka_conf_properties_show(stdout);
-				return bail(conf, 0);
-			}
-			if (kconf_set(conf, optarg, errstr, sizeof(errstr))
-			    == -1) {
-				kconf_describe(optarg, shown, sizeof(shown));
-				log_err("-X %s: %s", shown, errstr);
-				return bail(conf, EX_CONFIG);
-			}
-			break;
-		case OPT_COMMIT_ACKS:
-			c.ackpath = optarg;
-			break;
-		default:
-			usage(stderr);
-			return bail(conf, EX_USAGE);
-		}
-	}
-	log_set_level(verbosity);
+	if ((st = cli_kafka_set(conf, NULL, "fetch.wait.max.ms", "100")) !=
+	    CLI_GO_ON)
+		goto bail;
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS CLI_KAFKA_SHORTOPTS
+	    "c:eG:Jo:t:", longopts, NULL)) != -1)
+		if ((st = option(&c, conf, ch, optarg, &start, &offset_arg,
+		    &brokers)) != CLI_GO_ON)
+			goto bail;
 	if (c.ntopics == 0 || optind != argc) {
-		if (c.ntopics == 0)
-			log_err("no topic: use -t TOPIC");
-		usage(stderr);
-		return bail(conf, EX_USAGE);
+		st = cli_usage(&cli, c.ntopics == 0 ? "no topic: use -t TOPIC" :
+		    NULL);
+		goto bail;
 	}
 	if (c.ackpath != NULL && c.group == NULL) {
 		log_err("--commit-acks needs a consumer group (-G GROUP)");
-		return bail(conf, EX_USAGE);
+		st = EX_USAGE;
+		goto bail;
 	}
-	if (kconf_brokers(conf, brokers, errstr, sizeof(errstr)) == -1) {
-		log_err("%s", errstr);
-		return bail(conf, EX_USAGE);
-	}
-	if (c.group != NULL) {
-		/* In a group the committed offset rules; -o only says where
-		 * to start when there is none. */
-		if (offset_arg != NULL && start.offset != RD_KAFKA_OFFSET_BEGINNING
-		    && start.offset != RD_KAFKA_OFFSET_END &&
-		    start.offset != RD_KAFKA_OFFSET_STORED) {
-			log_err("-o %s: with -G only beginning, end or stored",
-			    offset_arg);
-			return bail(conf, EX_USAGE);
-		}
-		if (rd_kafka_conf_set(conf, "group.id", c.group, errstr,
-		    sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-		    (!kconf_is_set(conf, "auto.offset.reset") ||
-		    offset_arg != NULL ? rd_kafka_conf_set(conf,
-		    "auto.offset.reset", start.offset == RD_KAFKA_OFFSET_END ?
-		    "latest" : "earliest", errstr, sizeof(errstr)) :
-		    RD_KAFKA_CONF_OK) != RD_KAFKA_CONF_OK) {
-			log_err("%s", errstr);
-			return bail(conf, EX_CONFIG);
-		}
-		rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-	} else if (start.offset == RD_KAFKA_OFFSET_STORED &&
-	    !kconf_is_set(conf, "group.id")) {
-		log_err("-o stored needs a group (-G GROUP or -X group.id=)");
-		return bail(conf, EX_USAGE);
-	} else if (!kconf_is_set(conf, "group.id")) {
-		/* librdkafka's consumer wants a group.id even to assign
-		 * partitions by hand; it is never joined or committed to. */
-		char anon[64];
-		snprintf(anon, sizeof(anon), "kcons-%ld", (long)getpid());
-		if (rd_kafka_conf_set(conf, "group.id", anon, errstr,
-		    sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-			log_err("%s", errstr);
-			return bail(conf, EX_CONFIG);
-		}
-	}
-	if (c.ackpath != NULL || c.group == NULL) {
-		if (rd_kafka_conf_set(conf, "enable.auto.commit", "false",
-		    errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-		    rd_kafka_conf_set(conf, "enable.auto.offset.store", "false",
-		    errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-			log_err("%s", errstr);
-			return bail(conf, EX_CONFIG);
-		}
-	}
-	if (c.exit_eof && rd_kafka_conf_set(conf, "enable.partition.eof",
-	    "true", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		log_err("%s", errstr);
-		return bail(conf, EX_CONFIG);
-	}
-	rd_kafka_conf_set_error_cb(conf, error_cb);
-	rd_kafka_conf_set_opaque(conf, &c);
-
+	if ((st = cli_kafka_brokers(conf, brokers)) != CLI_GO_ON ||
+	    (st = configure(&c, conf, &start, offset_arg)) != CLI_GO_ON)
+		goto bail;
 	sig_install();
-	if ((c.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
-	    sizeof(errstr))) == NULL) {
-		log_err("%s", errstr);
-		return bail(conf, EX_CONFIG);
-	}
-	rd_kafka_poll_set_consumer(c.rk);
-	obuf_open(&c.out, STDOUT_FILENO, 256 * 1024);
-
-	if (c.ackpath != NULL &&
-	    pthread_create(&c.ack_thread, NULL, ack_main, &c) != 0) {
-		log_err("cannot start the ack reader");
-		c.ackpath = NULL;
-		c.status = EX_OSERR;
-		goto out;
-	}
-	if (c.group != NULL) {
-		subs = rd_kafka_topic_partition_list_new((int)c.ntopics);
-		for (t = 0; t < c.ntopics; t++)
-			rd_kafka_topic_partition_list_add(subs, c.topics[t],
-			    RD_KAFKA_PARTITION_UA);
-		err = rd_kafka_subscribe(c.rk, subs);
-		rd_kafka_topic_partition_list_destroy(subs);
-		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			log_err("subscribe: %s", rd_kafka_err2str(err));
-			c.status = EX_SOFTWARE;
-			goto out;
-		}
-	} else if ((rc = assign_all(&c, &start)) != 0) {
-		c.status = rc;
-		goto out;
-	}
-	consume(&c);
-out:
-	atomic_store(&c.stopping, 1);
-	if (sig_caught())
-		log_info("signal %d: stopping", sig_caught());
-	/* Closing stdout tells the sink (s3put) to flush and send its last
-	 * acks; read them all before leaving the group. */
-	if (obuf_close(&c.out) != 0) {
-		log_err("stdout: %s", strerror(c.out.err));
-		if (c.status == 0)
-			c.status = EX_IOERR;
-	}
-	close(STDOUT_FILENO);
-	if (c.ackpath != NULL) {
-		while (!atomic_load(&c.ack_done)) {
-			if (sig_count() > 1) {
-				log_warn("not waiting for more acks");
-				atomic_store(&c.ack_abandon, 1);
-			} else if (!warned++)
-				log_info("waiting for the last acks on %s",
-				    c.ackpath);
-			sig_sleep(50);
-		}
-		pthread_join(c.ack_thread, NULL);
-		log_info("%lu commits from acks", c.ncommits);
-		if (c.nack_errors > 0 && c.status == 0)
-			c.status = EX_DATAERR;
-	}
-	rd_kafka_consumer_close(c.rk);
-	rd_kafka_destroy(c.rk);
-	parts_clear(&c);
-	kcons_stats(&c, 1);
-	log_info("%lu messages", c.nmsgs);
-	return c.status;
+	return run(&c, conf, &start);
+bail:
+	rd_kafka_conf_destroy(conf);
+	return st;
 }

@@ -28,19 +28,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/wait.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "cli.h"
 #include "clock.h"
+#include "http.h"
 #include "json.h"
 #include "log.h"
-#include "stdfd.h"
-#include "version.h"
 
 #define API		"2018-06-01"
 #define MAX_RESPONSE	(6 * 1024 * 1024)	/* Lambda's own limit */
@@ -51,64 +49,12 @@
 
 extern char **environ;
 
-struct buf {
-	char	*p;
-	size_t	 len, cap, max;
-	int	 over;
-};
-
 struct invocation {
 	char		 id[128];
 	long long	 deadline_ms;
 	char		 arn[512], trace[512];
-	struct buf	 event;
+	struct http_body event;
 };
-
-static int
-buf_add(struct buf *b, const char *data, size_t len)
-{
-	size_t cap;
-	char *np;
-
-	if (b->max && len > b->max - b->len) {
-		b->over = 1;
-		len = b->max - b->len;
-	}
-	if (len + 1 > b->cap - b->len) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap - b->len < len + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static size_t
-on_body(char *data, size_t size, size_t n, void *arg)
-{
-	return buf_add(arg, data, size * n) == 0 ? size * n : 0;
-}
-
-static void
-header_copy(const char *data, size_t len, size_t skip, char *dst, size_t dl)
-{
-	data += skip;
-	len -= skip;
-	while (len > 0 && (*data == ' ' || *data == '\t'))
-		data++, len--;
-	while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
-		len--;
-	if (len >= dl)
-		len = dl - 1;
-	memcpy(dst, data, len);
-	dst[len] = '\0';
-}
 
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
@@ -117,17 +63,15 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	char num[32];
 
-#define IS(h) (len > sizeof(h) - 1 && strncasecmp(data, h, sizeof(h) - 1) == 0)
-	if (IS("Lambda-Runtime-Aws-Request-Id:"))
-		header_copy(data, len, 30, inv->id, sizeof(inv->id));
-	else if (IS("Lambda-Runtime-Deadline-Ms:")) {
-		header_copy(data, len, 27, num, sizeof(num));
+	if (http_header(data, len, "Lambda-Runtime-Deadline-Ms", num,
+	    sizeof(num)))
 		inv->deadline_ms = strtoll(num, NULL, 10);
-	} else if (IS("Lambda-Runtime-Invoked-Function-Arn:"))
-		header_copy(data, len, 36, inv->arn, sizeof(inv->arn));
-	else if (IS("Lambda-Runtime-Trace-Id:"))
-		header_copy(data, len, 24, inv->trace, sizeof(inv->trace));
-#undef IS
+	http_header(data, len, "Lambda-Runtime-Aws-Request-Id", inv->id,
+	    sizeof(inv->id));
+	http_header(data, len, "Lambda-Runtime-Invoked-Function-Arn", inv->arn,
+	    sizeof(inv->arn));
+	http_header(data, len, "Lambda-Runtime-Trace-Id", inv->trace,
+	    sizeof(inv->trace));
 	return len;
 }
 
@@ -138,7 +82,7 @@ post(const char *api, const char *path, const char *body, size_t len,
 {
 	char url[1024], hdr[160];
 	struct curl_slist *h = NULL;
-	struct buf ignored = { 0 };
+	struct http_body ignored = { 0 };	/* else curl prints it */
 	CURL *c = curl_easy_init();
 	long status = 0;
 
@@ -155,7 +99,7 @@ post(const char *api, const char *path, const char *body, size_t len,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &ignored);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (curl_easy_perform(c) == CURLE_OK)
@@ -164,7 +108,7 @@ post(const char *api, const char *path, const char *body, size_t len,
 		log_err("POST %s failed", url);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
-	free(ignored.p);
+	http_body_free(&ignored);
 	return status;
 }
 
@@ -275,7 +219,7 @@ stop_group(pid_t pid, int *status, struct pollfd *err, struct tail *t)
  * for a failure with why filled, -2 for the deadline.
  */
 static int
-run(char **cmd, struct invocation *inv, struct buf *out, char *why,
+run(char **cmd, struct invocation *inv, struct http_body *out, char *why,
     size_t whylen)
 {
 	int in[2], o[2], e[2], status = 0, timed_out = 0, reaped = 0;
@@ -349,7 +293,7 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 			break;
 		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLOUT | POLLERR |
 		    POLLHUP))) {
-			n = write(in[1], inv->event.p + off,
+			n = write(in[1], inv->event.buf + off,
 			    inv->event.len - off);
 			if (n > 0)
 				off += (size_t)n;
@@ -360,7 +304,7 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 		}
 		if (pfd[0].fd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
 			if ((n = read(o[0], chunk, sizeof(chunk))) > 0)
-				buf_add(out, chunk, (size_t)n);
+				http_body_add(out, chunk, (size_t)n);
 			else {
 				close(o[0]);
 				pfd[0].fd = -1;
@@ -378,7 +322,7 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 	if (pfd[0].fd >= 0) {
 		fcntl(o[0], F_SETFL, O_NONBLOCK);
 		while ((n = read(o[0], chunk, sizeof(chunk))) > 0)
-			buf_add(out, chunk, (size_t)n);
+			http_body_add(out, chunk, (size_t)n);
 		close(o[0]);
 	}
 	if (pfd[1].fd >= 0) {
@@ -412,63 +356,140 @@ run(char **cmd, struct invocation *inv, struct buf *out, char *why,
 	return -1;
 }
 
-static void
-usage(FILE *fp)
+/*
+ * GET the next invocation into inv (caller frees inv->event with
+ * http_body_free).  Returns 0, or -1 when the Runtime API gave none: it
+ * has gone, and the environment ends.  An event over MAX_RESPONSE comes
+ * back with inv->event.too_big set, for an error to be posted.
+ */
+static int
+next_invocation(const char *url, struct invocation *inv)
 {
-	fprintf(fp, "usage: lambda-bootstrap [-hqVv] [COMMAND [ARG ...]]\n");
+	long status = 0;
+	CURLcode res;
+	CURL *c;
+	char *q;
+
+	memset(inv, 0, sizeof(*inv));
+	inv->event.max = MAX_RESPONSE;
+	if ((c = curl_easy_init()) == NULL)
+		return -1;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &inv->event);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, inv);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	res = curl_easy_perform(c);
+	if (res == CURLE_OK || (res == CURLE_WRITE_ERROR &&
+	    inv->event.too_big))
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (status != 200 || inv->id[0] == '\0') {
+		log_err("%s: HTTP %ld", url, status);
+		http_body_free(&inv->event);
+		return -1;
+	}
+	/* An empty event still has its buffer, for run() to write from. */
+	if (!inv->event.too_big && http_body_add(&inv->event, "", 0) == -1) {
+		log_err("out of memory");
+		http_body_free(&inv->event);
+		return -1;
+	}
+	for (q = inv->id; *q; q++)	/* it goes into a URL path */
+		if (strchr("/?#% ", *q))
+			*q = '_';
+	return 0;
 }
+
+/* Post the outcome of inv: out, the handler's stdout (rc 0), or why. */
+static void
+respond(const char *api, const struct invocation *inv, int rc,
+    const struct http_body *out, const char *why)
+{
+	char path[512], *s;
+	size_t n = 0;
+
+	if (rc != 0) {
+		snprintf(path, sizeof(path), "runtime/invocation/%s/error",
+		    inv->id);
+		post_error(api, path, rc == -2 ? "Runtime.Timeout" :
+		    "Runtime.HandlerFailed", why);
+		return;
+	}
+	snprintf(path, sizeof(path), "runtime/invocation/%s/response",
+	    inv->id);
+	if (out->buf != NULL && json_validate(out->buf, out->len, NULL) == 0) {
+		post(api, path, out->buf, out->len, NULL);
+		return;
+	}
+	/* Not JSON: the output as a JSON string. */
+	if ((s = malloc(JSON_QUOTE_MAX(out->len) + 1)) != NULL)
+		n = json_quote(s, out->buf ? out->buf : "", out->len);
+	post(api, path, s ? s : "\"\"", s ? n : 2, NULL);
+	free(s);
+}
+
+/* Invocations, one after the other, until the Runtime API goes. */
+static void
+serve(const char *api, char **cmd)
+{
+	struct invocation inv;
+	struct http_body out;
+	char url[1024], why[2048];
+	int rc;
+
+	snprintf(url, sizeof(url), "http://%s/%s/runtime/invocation/next", api,
+	    API);
+	while (next_invocation(url, &inv) == 0) {
+		log_info("invocation %s, %lld ms left", inv.id,
+		    inv.deadline_ms - clock_epoch_ms());
+		memset(&out, 0, sizeof(out));
+		out.max = MAX_RESPONSE;
+		if (inv.event.too_big) {
+			snprintf(why, sizeof(why), "the event is over Lambda's "
+			    "6 MB");
+			rc = -1;
+		} else if ((rc = run(cmd, &inv, &out, why, sizeof(why))) == 0 &&
+		    out.too_big) {
+			snprintf(why, sizeof(why), "the response is over "
+			    "Lambda's 6 MB");
+			rc = -1;
+		}
+		respond(api, &inv, rc, &out, why);
+		http_body_free(&out);
+		http_body_free(&inv.event);
+	}
+}
+
+static const char usage[] =
+    "usage: lambda-bootstrap [-hqVv] [COMMAND [ARG ...]]\n";
+static const char help[] =
+    "A Lambda custom runtime: run COMMAND (else $_HANDLER) for every "
+    "invocation,\nthe event on its stdin, its stdout the response.\n\n"
+    "  -h, --help     show this help and exit\n"
+    "  -q, --quiet    only errors on stderr\n"
+    "  -V, --version  print the version and exit\n"
+    "  -v, --verbose  more messages on stderr\n";
 
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = { CLI_LONGOPTS };
 	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
 	const char *handler = getenv("_HANDLER");
-	struct invocation inv;
-	struct buf out;
-	char *cmd_default[2], **cmd, url[1024], path[512], why[2048], *q;
-	int ch, rc, verbosity = LOG_NOTICE;
-	long status;
-	CURL *c;
+	struct cli cli = { .usage = usage, .help = help };
+	char *cmd_default[2], **cmd, why[2048];
+	int ch, st;
 
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-
-	if (stdfd_open() == -1)	/* closed, and no /dev/null */
-		return EX_OSERR;
-	log_init(argv[0]);
+	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
+		return st;
+	cli.libs = curl_version();
 	/* '+': options end at COMMAND; its own options are its own. */
-	while ((ch = getopt_long(argc, argv, "+hqVv", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(stdout);
-			printf("\nA Lambda custom runtime: run COMMAND (else "
-			    "$_HANDLER) for every invocation,\nthe event on its "
-			    "stdin, its stdout the response.\n\n"
-			    "  -h, --help     show this help and exit\n"
-			    "  -q, --quiet    only errors on stderr\n"
-			    "  -V, --version  print the version and exit\n"
-			    "  -v, --verbose  more messages on stderr\n");
-			return 0;
-		case 'q':
-			verbosity = LOG_ERR;
-			break;
-		case 'V':
-			printf("lambda-bootstrap %s\n", QP_VERSION);
-			return 0;
-		case 'v':
-			verbosity++;
-			break;
-		default:
-			usage(stderr);
-			return EX_USAGE;
-		}
-	}
-	log_set_level(verbosity);
+	while ((ch = getopt_long(argc, argv, "+" CLI_SHORTOPTS, longopts,
+	    NULL)) != -1)
+		if ((st = cli_common(&cli, ch)) != CLI_GO_ON)
+			return st;
 	if (api == NULL || *api == '\0') {
 		log_err("AWS_LAMBDA_RUNTIME_API is not set: not running in "
 		    "Lambda");
@@ -492,71 +513,7 @@ main(int argc, char **argv)
 		curl_global_cleanup();
 		return EX_CONFIG;
 	}
-	snprintf(url, sizeof(url), "http://%s/%s/runtime/invocation/next", api,
-	    API);
-	for (;;) {
-		memset(&inv, 0, sizeof(inv));
-		inv.event.max = MAX_RESPONSE;
-		if ((c = curl_easy_init()) == NULL)
-			break;
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, &inv.event);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(c, CURLOPT_HEADERDATA, &inv);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		status = 0;
-		if (curl_easy_perform(c) == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_cleanup(c);
-		if (status != 200 || inv.id[0] == '\0') {
-			/* The Runtime API going away ends the environment. */
-			log_err("%s: HTTP %ld", url, status);
-			free(inv.event.p);
-			break;
-		}
-		for (q = inv.id; *q; q++)	/* it goes into a URL path */
-			if (strchr("/?#% ", *q))
-				*q = '_';
-		if (inv.event.p == NULL)
-			buf_add(&inv.event, "", 0);
-		log_info("invocation %s, %lld ms left", inv.id,
-		    inv.deadline_ms - clock_epoch_ms());
-		memset(&out, 0, sizeof(out));
-		out.max = MAX_RESPONSE;
-		rc = run(cmd, &inv, &out, why, sizeof(why));
-		if (rc == 0 && out.over) {
-			snprintf(why, sizeof(why), "the response is over "
-			    "Lambda's 6 MB");
-			rc = -1;
-		}
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "runtime/invocation/%s/"
-			    "response", inv.id);
-			if (out.p != NULL && json_validate(out.p, out.len, NULL)
-			    == 0)
-				post(api, path, out.p, out.len, NULL);
-			else {
-				/* Not JSON: the output as a JSON string. */
-				char *s = malloc(JSON_QUOTE_MAX(out.len) + 1);
-				size_t n = 0;
-
-				if (s != NULL)
-					n = json_quote(s, out.p ? out.p : "",
-					    out.len);
-				post(api, path, s ? s : "\"\"", s ? n : 2,
-				    NULL);
-				free(s);
-			}
-		} else {
-			snprintf(path, sizeof(path), "runtime/invocation/%s/"
-			    "error", inv.id);
-			post_error(api, path, rc == -2 ? "Runtime.Timeout" :
-			    "Runtime.HandlerFailed", why);
-		}
-		free(out.p);
-		free(inv.event.p);
-	}
+	serve(api, cmd);
 	curl_global_cleanup();
 	return EX_UNAVAILABLE;
 }

@@ -20,17 +20,37 @@
 
 #include <zlib.h>
 
+#include "cli.h"
 #include "log.h"
-#include "stdfd.h"
-#include "num.h"
 #include "obuf.h"
 #include "s3.h"
 #include "sig.h"
 #include "stats.h"
-#include "version.h"
 
-enum {
-	OPT_ENDPOINT = 256, OPT_RAW, OPT_REGION, OPT_RETRIES, OPT_TIMEOUT
+enum { OPT_RAW = CLI_LONG };
+
+static const struct option longopts[] = {
+	{ "raw", no_argument, NULL, OPT_RAW },
+	CLI_S3_LONGOPTS,
+	CLI_LONGOPTS
+};
+
+static struct cli cli = {
+	"usage: s3cat [-hqVv] [--endpoint URL] [--raw] [--region REGION] "
+	"[--retries N]\n"
+	"             [--retry-delay SECONDS] [--timeout SECONDS] "
+	"s3://BUCKET/PREFIX ...\n",
+
+	"Print every object under the S3 prefixes, decompressed, as one "
+	"stream.\n\n"
+	"  -h, --help             show this help and exit\n"
+	"  -q, --quiet            only errors on stderr\n"
+	"  -V, --version          print the version and exit\n"
+	"  -v, --verbose          more messages on stderr\n"
+	"      --raw              print the objects as stored (no "
+	"gunzip)\n"
+	CLI_S3_HELP,
+	NULL, 0
 };
 
 struct cat {
@@ -46,36 +66,6 @@ struct cat {
 	unsigned long long bytes_in, bytes_out;
 	unsigned long	 retries;
 };
-
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: s3cat [-hqVv] [--endpoint URL] [--raw] [--region REGION] "
-	    "[--retries N]\n"
-	    "             [--timeout SECONDS] s3://BUCKET/PREFIX ...\n");
-}
-
-static void
-help(void)
-{
-	usage(stdout);
-	printf("\n"
-	    "Print every object under the S3 prefixes, decompressed, as one "
-	    "stream.\n\n"
-	    "  -h, --help             show this help and exit\n"
-	    "  -q, --quiet            only errors on stderr\n"
-	    "  -V, --version          print the version and exit\n"
-	    "  -v, --verbose          more messages on stderr\n"
-	    "      --endpoint URL     an S3-compatible server (path-style "
-	    "addressing)\n"
-	    "      --raw              print the objects as stored (no "
-	    "gunzip)\n"
-	    "      --region REGION    default $AWS_REGION, $AWS_DEFAULT_REGION, "
-	    "us-east-1\n"
-	    "      --retries N        retries of a failed request (default 8)\n"
-	    "      --timeout SECONDS  limit for one request (default 120)\n");
-}
 
 static void
 put(struct cat *c, const char *p, size_t n)
@@ -271,106 +261,48 @@ cat_prefix(struct cat *c, struct s3 *s, const char *bucket,
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
-		{ "help", no_argument, NULL, 'h' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "region", required_argument, NULL, OPT_REGION },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct cat c;
-	struct s3 s;
-	const char *region = NULL, *endpoint = NULL, *prefix;
-	char bucket[64], err[512];
-	long long retries = 8, timeout_ms = 120000;
-	int ch, i, verbosity = LOG_NOTICE, status = 0;
+	struct s3 opts = { 0 }, s;
+	const char *prefix;
+	char bucket[64], why[512], libs[256];
+	int ch, i, st, status = 0;
 
-	if (stdfd_open() == -1)	/* closed, and no /dev/null */
-		return EX_OSERR;
-	log_init(argv[0]);
-	stats_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "hqVv", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return 0;
-		case 'q':
-			verbosity = LOG_ERR;
-			break;
-		case 'V':
-			printf("s3cat %s (zlib %s, %s)\n", QP_VERSION,
-			    zlibVersion(), curl_version());
-			return 0;
-		case 'v':
-			verbosity++;
-			break;
-		case OPT_ENDPOINT:
-			endpoint = optarg;
-			break;
-		case OPT_RAW:
+	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
+		return st;
+	snprintf(libs, sizeof(libs), "zlib %s, %s", zlibVersion(),
+	    curl_version());
+	cli.libs = libs;
+	cli_s3_defaults(&opts);
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (ch == OPT_RAW)
 			c.raw = 1;
-			break;
-		case OPT_REGION:
-			region = optarg;
-			break;
-		case OPT_RETRIES:
-			if (num_parse(optarg, 0, 100, &retries) == -1) {
-				log_err("--retries %s: expected 0 to 100",
-				    optarg);
-				return EX_USAGE;
-			}
-			break;
-		case OPT_TIMEOUT:
-			if (num_parse_seconds(optarg, 1, 86400LL * 1000,
-			    &timeout_ms) == -1) {
-				log_err("--timeout %s: expected seconds such "
-				    "as 120 or 0.5", optarg);
-				return EX_USAGE;
-			}
-			break;
-		default:
-			usage(stderr);
-			return EX_USAGE;
-		}
+		else if ((st = ch >= CLI_S3 ? cli_s3_option(&opts, ch, optarg) :
+		    cli_common(&cli, ch)) != CLI_GO_ON)
+			return st;
 	}
-	log_set_level(verbosity);
-	if (optind == argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind == argc)
+		return cli_usage(&cli, NULL);
 	/* Every argument is checked before anything is fetched. */
 	for (i = optind; i < argc; i++)
-		if (s3_parse_url(argv[i], bucket, sizeof(bucket), &prefix, err,
-		    sizeof(err)) == -1) {
-			log_err("%s", err);
+		if (s3_parse_url(argv[i], bucket, sizeof(bucket), &prefix, why,
+		    sizeof(why)) == -1) {
+			log_err("%s", why);
 			return EX_USAGE;
 		}
-	region = s3_region(region);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	sig_install();
 	obuf_open(&c.out, STDOUT_FILENO, 256 * 1024);
 	for (i = optind; i < argc && status == 0 && !sig_caught(); i++) {
 		(void)s3_parse_url(argv[i], bucket, sizeof(bucket), &prefix,
-		    err, sizeof(err));
-		memset(&s, 0, sizeof(s));
+		    why, sizeof(why));
+		s = opts;
 		s.bucket = bucket;
-		s.region = region;
-		s.endpoint = endpoint;
-		s.timeout_ms = (long)timeout_ms;
-		s.retries = (int)retries;
-		s.retry_delay_ms = 500;
 		s.interruptible = 1;	/* a stop signal ends the run now */
-		if (s3_init(&s, err, sizeof(err)) == -1) {
-			log_err("%s", err);
-			status = strstr(err, "URL") != NULL ? EX_USAGE :
-			    EX_CONFIG;
-		} else
+		if ((st = cli_s3_start(&s)) != CLI_GO_ON)
+			status = st;
+		else
 			status = cat_prefix(&c, &s, bucket, prefix);
 		c.retries += s.nretries;
 		s3_close(&s);

@@ -18,6 +18,7 @@
 
 #include "json.h"
 #include "obuf.h"
+#include "wire.h"
 
 #include "spool.h"
 
@@ -120,18 +121,8 @@ write_meta(const char *path, const char *bucket, const char *key,
 	    -1)
 		return -1;
 	obuf_open(&o, fd, 8192);
-	obuf_puts(&o, "{\"bucket\":");
-	obuf_json_string(&o, bucket, strlen(bucket));
-	obuf_puts(&o, ",\"key\":");
-	obuf_json_string(&o, key, strlen(key));
-	obuf_printf(&o, ",\"records\":%lu", records);
-	if (topic != NULL) {
-		obuf_puts(&o, ",\"topic\":");
-		obuf_json_string(&o, topic, strlen(topic));
-		obuf_printf(&o, ",\"partition\":%d,\"first_offset\":%lld,"
-		    "\"last_offset\":%lld", partition, first, last);
-	}
-	obuf_puts(&o, "}\n");
+	wire_ack_write(&o, &(struct wire_ack){ bucket, key,
+	    (long long)records, -1, NULL, topic, partition, first, last });
 	rc = obuf_close(&o);
 	if (rc == 0 && fsync(fd) == -1)
 		rc = errno;
@@ -178,49 +169,6 @@ spool_keep(struct spool_file *sf, const char *bucket, const char *key,
 	return rc;
 }
 
-static char *
-meta_string(const char *doc, size_t len, const char *name)
-{
-	char path[32], err[64];
-	struct json_path *jp;
-	const char *v;
-	size_t vlen, n;
-	char *out = NULL;
-
-	snprintf(path, sizeof(path), ".%s", name);
-	if ((jp = json_path_compile(path, err, sizeof(err))) == NULL)
-		return NULL;
-	if (json_lookup(doc, len, jp, &v, &vlen) == JSON_STRING &&
-	    (out = malloc(vlen + 1)) != NULL) {
-		n = json_unescape(v, vlen, out);
-		out[n] = '\0';
-	}
-	json_path_free(jp);
-	return out;
-}
-
-static long long
-meta_number(const char *doc, size_t len, const char *name)
-{
-	char path[32], err[64], num[32];
-	struct json_path *jp;
-	const char *v;
-	size_t vlen;
-	long long out = -1;
-
-	snprintf(path, sizeof(path), ".%s", name);
-	if ((jp = json_path_compile(path, err, sizeof(err))) == NULL)
-		return -1;
-	if (json_lookup(doc, len, jp, &v, &vlen) == JSON_NUMBER &&
-	    vlen < sizeof(num)) {
-		memcpy(num, v, vlen);
-		num[vlen] = '\0';
-		out = strtoll(num, NULL, 10);
-	}
-	json_path_free(jp);
-	return out;
-}
-
 static int
 cmp_names(const void *a, const void *b)
 {
@@ -242,7 +190,9 @@ static struct spool_entry *
 read_entry(const char *dir, const char *name)
 {
 	struct spool_entry *e = calloc(1, sizeof(*e));
-	char doc[8192], base[PATH_MAX], obj[PATH_MAX + 8];
+	char doc[8192], strs[8192], base[PATH_MAX], obj[PATH_MAX + 8];
+	struct wire_ack a;
+	const char *why;
 	size_t n, len = 0;
 	FILE *fp;
 
@@ -259,20 +209,22 @@ read_entry(const char *dir, const char *name)
 	len = fread(doc, 1, sizeof(doc) - 1, fp);
 	fclose(fp);
 	doc[len] = '\0';
-	if (json_validate(doc, len, NULL) == -1)
+	if (json_validate(doc, len, NULL) == -1 ||
+	    wire_ack_parse(doc, len, &a, strs, sizeof(strs), &why) == -1 ||
+	    a.bucket == NULL || a.key == NULL || a.records < 0)
 		goto fail;
 	snprintf(obj, sizeof(obj), "%s.gz", base);
 	if (access(obj, R_OK) == -1)
 		snprintf(obj, sizeof(obj), "%s.jsonl", base);
 	if ((e->path = strdup(obj)) == NULL ||
-	    (e->bucket = meta_string(doc, len, "bucket")) == NULL ||
-	    (e->key = meta_string(doc, len, "key")) == NULL)
+	    (e->bucket = strdup(a.bucket)) == NULL ||
+	    (e->key = strdup(a.key)) == NULL ||
+	    (a.topic != NULL && (e->topic = strdup(a.topic)) == NULL))
 		goto fail;
-	e->topic = meta_string(doc, len, "topic");
-	e->records = (unsigned long)meta_number(doc, len, "records");
-	e->partition = (int)meta_number(doc, len, "partition");
-	e->first = meta_number(doc, len, "first_offset");
-	e->last = meta_number(doc, len, "last_offset");
+	e->records = (unsigned long)a.records;
+	e->partition = a.partition;
+	e->first = a.first;
+	e->last = a.last;
 	return e;
 fail:
 	entry_free(e);

@@ -40,6 +40,7 @@ grep_file "  ... --partition and --since" "'projection.day.range'='2023-01-01,NO
 printf '{"a":1}\n[1]\nnope\n{"a":2}\n' | athena-ddl --location s3://l/x/ >"$T/out" 2>"$T/err"; rc=$?
 is "bad lines (an array, not JSON): exit 65, each named, the DDL still printed" \
     "$rc $(grep -c '<stdin>:[23]:' "$T/err") $(grep -c '`a` bigint' "$T/out")" "65 2 1"
+grep_file "  ... and counted at the end" '^athena-ddl: 2 bad lines skipped$' "$T/err"
 echo '{"dt":"x"}' | athena-ddl --location s3://l/x/ >/dev/null 2>"$T/err"; rc=$?
 is "a field named like the partition column: exit 65 with the reason" "$rc $(grep -c 'clashes with the partition column' "$T/err")" "65 1"
 # Keys with a backslash or a quote (issue 10, item 10): the mapping is

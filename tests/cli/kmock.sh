@@ -35,6 +35,18 @@ is "-n 0 is a usage error (64)" "$rc" 64
 kmock -t nopartitions >/dev/null 2>"$T/err"; rc=$?
 is "-t without :N is a usage error (64)" "$rc" 64
 grep_file "  ... naming the argument" 'nopartitions: expected NAME:PARTITIONS' "$T/err"
+kmock --broker-count 65 >/dev/null 2>"$T/err"; rc=$?
+is "--broker-count 65 is a usage error (64), said" \
+    "$rc $(grep -c '^kmock: -n 65: expected a whole number from 1 to 64$' "$T/err")" "64 1"
+# --broker-count is the count; --brokers, its old name, still works for
+# old scripts but is not shown (every other tool's --brokers is a list).
+for opt in --broker-count --brokers; do
+	kmock_start "$opt" 2
+	is "$opt 2 starts 2 brokers" "$(echo "$BROKERS" | tr ',' '\n' | wc -l)" 2
+	kill -TERM "$KMOCK_PID"; wait "$KMOCK_PID"
+done
+is "--help names --broker-count, not --brokers" \
+    "$(kmock --help | grep -c -- '--broker-count N') $(kmock --help | grep -c -- '--brokers')" "1 0"
 
 # The documented limit: about the last 5 MB of a partition are kept.
 kmock_start -n 1 -t trim:1

@@ -81,6 +81,7 @@ is "malformed JSON: exit 65 (EX_DATAERR)" "$rc" 65
 grep_file "  ... a one-line message naming file and line" \
     "^kprod: $T/mixed:2: invalid JSON at byte 8: unexpected character$" "$T/err"
 grep_file "  ... and the other bad line" "^kprod: $T/mixed:4: invalid JSON" "$T/err"
+grep_file "  ... both counted at the end" '^kprod: 2 bad lines skipped$' "$T/err"
 is "  ... and every good line was delivered" \
     "$(kcons -b "$BROKERS" -t bad -e -q | tr '\n' ' ')" '{"ok":1} {"ok":2} {"ok":3} '
 
@@ -257,6 +258,9 @@ for bad in 0 abc -1 1e3; do
 	echo "$rc $(grep -c "^kprod: -T $bad: expected seconds" "$T/err")"
 done >"$T/bad"
 is "  ... -T 0, abc, -1, 1e3: exit 64, said" "$(sort -u "$T/bad")" "64 1"
+kprod -b 127.0.0.1:1 -t none -p -1 </dev/null 2>"$T/err"; rc=$?
+is "-p -1: exit 64, said" \
+    "$rc $(grep -c '^kprod: -p -1: expected a whole number from 0 to 2147483647$' "$T/err")" "64 1"
 
 # A deadline (QP_DEADLINE_MS, as lambda-bootstrap sets it): kprod stops
 # in time to say why and exit before it, whatever -T says.

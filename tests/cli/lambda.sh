@@ -98,6 +98,21 @@ api "{\"event\":{\"pad\":\"$big\"}}"
 lambda-bootstrap "$H/noread" >/dev/null 2>"$T/err"; rc=$?
 is "a handler that never reads a 300 KB event: its answer posted (no SIGPIPE)" \
     "$rc $(posted '"\(.kind) \(.body)"')" '69 response {"ok":3}'
+# Lambda's 6 MB, both ways: an error posted, the next invocation served.
+printf '#!/bin/sh\nhead -c 7000000 /dev/zero | tr "\\0" x\n' >"$H/huge"
+chmod +x "$H/huge"
+api '{"event":{}}' '{"event":{}}'
+lambda-bootstrap "$H/huge" >/dev/null 2>"$T/err"; rc=$?
+is "a response over 6 MB: Runtime.HandlerFailed posted, saying so, for each invocation" \
+    "$rc $(posted '"\(.kind) \(.body | fromjson | "\(.errorType) \(.errorMessage)")"' | sort -u)" \
+    "69 error Runtime.HandlerFailed the response is over Lambda's 6 MB"
+huge=$(head -c 7000000 /dev/zero | tr '\0' x)
+api "{\"event\":\"$huge\"}" '{"event":{"n":2}}'
+lambda-bootstrap "$H/echo" >/dev/null 2>"$T/err"; rc=$?
+is "an event over 6 MB: not passed on, Runtime.HandlerFailed posted; the next one served" \
+    "$rc $(posted '"\(.id) \(.kind) \(.body | fromjson | .errorMessage // .event.n)"' | tr '\n' ';')" \
+    "69 req-1 error the event is over Lambda's 6 MB;req-2 response 2;"
+unset huge
 env -u AWS_LAMBDA_RUNTIME_API lambda-bootstrap "$H/echo" >/dev/null 2>"$T/err"; rc=$?
 is "outside Lambda (no AWS_LAMBDA_RUNTIME_API): exit 78, said" "$rc $(grep -c 'not running in Lambda' "$T/err")" "78 1"
 

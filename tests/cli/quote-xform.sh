@@ -28,6 +28,7 @@ grep_file "  ... named by file and line with jq's message" \
     "^quote-xform: $T/rt:2: jq: error: string \(\"x\"\) and number \(1\) cannot be added$" "$T/err"
 quote-xform --on-error=fail -e '.a + 1' "$T/rt" >"$T/out" 2>"$T/err"; rc=$?
 is "--on-error=fail stops at the first error" "$rc $(tr '\n' ' ' <"$T/out")" "65 2 "
+grep_file "  ... and says so at the end" '^quote-xform: 1 bad line \(stopped at the first\)$' "$T/err"
 quote-xform --on-error=skip -e '.a + 1' "$T/rt" >"$T/out" 2>"$T/err"; rc=$?
 is "--on-error=skip: exit 0" "$rc $(tr '\n' ' ' <"$T/out")" "0 2 4 "
 

@@ -81,6 +81,12 @@ for sig in TERM INT; do
 done
 echo '[]' >"$T/rules"
 
+# A server that accepts and never answers: SIGINT ends the wait at once.
+mute_start
+signal_after 1 INT s3cat --endpoint "$MUTE_URL" s3://lake/rt/ >"$T/out" 2>"$T/err"
+is "SIGINT 1 s into a request a server never answers: exit 75 within 2 s, said (${SIG_MS} ms)" \
+    "$SIG_RC $([ "$SIG_MS" -lt 2000 ] && echo fast) $(grep -c 'stopped by a signal' "$T/err")" "75 fast 1"
+
 kmock_start -t back:2
 s3cat --endpoint "$S3_URL" s3://lake/rt/ | kprod -b "$BROKERS" -t back 2>"$T/err"; rc=$?
 is "a backfill: s3cat | kprod puts all 3000 back into Kafka" \

@@ -108,6 +108,30 @@ is "  ... the dropped part sent again and stored" \
     "$(jq -r 'select(.query | startswith("partNumber=2&")) | "\(.fault) \(.status)"' "$T/proxy.log" | tr '\n' ,)" "drop null,null 200,"
 echo '[]' >"$T/rules"
 
+# --- stop signals: a wait ends at once, an upload begun is finished ------
+# Before any input: the bucket check against a server that never answers.
+mute_start
+signal_after 1 INT s3put --endpoint "$MUTE_URL" 's3://lake/mute/' </dev/null >"$T/acks" 2>"$T/err"
+is "SIGINT 1 s into the bucket check a server never answers: exit 75 within 2 s, said (${SIG_MS} ms)" \
+    "$SIG_RC $([ "$SIG_MS" -lt 2000 ] && echo fast) $(grep -c 'stopped by a signal before any input' "$T/err")" "75 fast 1"
+# An upload under way when SIGINT comes: its PUT stalls past --timeout,
+# the retry stores it, and it is acked; the signal does not cut it short.
+echo '[{"match": "^PUT /lake/stop/", "action": "stall", "times": 1}]' >"$T/rules"
+: >"$T/proxy.log"
+mkfifo "$T/stop.fifo"
+s3put --endpoint "$PROXY_URL" --max-records 5 --timeout 3 --retries 1 --retry-delay 0 \
+    's3://lake/stop/' <"$T/stop.fifo" >"$T/acks" 2>"$T/err" & p=$!
+exec 8>"$T/stop.fifo"; quote_lines 5 >&8	# the input stays open
+wait_for 10 grep -q '"fault": "stall"' "$T/proxy.log"
+t0=$(date +%s%N); kill -INT "$p"
+for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$p" 2>/dev/null; wait "$p"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 )); exec 8>&-
+is "SIGINT during a stalled upload: it is retried and stored, exit 0 with its ack (${ms} ms)" \
+    "$rc $([ "$ms" -ge 1000 ] && echo waited) $(jq -r .records "$T/acks") $(aws3 s3 cp "s3://lake/$(jq -r .key "$T/acks")" - | gzip -dc | wc -l)" \
+    "0 waited 5 5"
+echo '[]' >"$T/rules"
+
 # --- every kind of request, re-signed by botocore --------------------------
 : >"$T/proxy.log"
 echo '[{"match": "^PUT .*partNumber=2&", "action": "500", "times": 9}]' >"$T/rules"

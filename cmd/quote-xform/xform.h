@@ -1,0 +1,42 @@
+/*
+ * xform.h - quote-xform's run (xform.c), for main.c.
+ */
+#ifndef XFORM_H
+#define XFORM_H
+
+#include <stddef.h>
+
+#include <jq.h>
+#include <jv.h>
+
+#include "jsonl.h"
+#include "obuf.h"
+
+struct xform {
+	jq_state		*jq;
+	struct obuf		 out;
+	enum jsonl_policy	 on_error;
+	size_t			 max_line;
+	unsigned long		 nread, nout, nbad;
+	int			 halted, halt_status;
+	int			 input_err;
+};
+
+/*
+ * Compile program, its $NAMEs bound from args (consumed), into x->jq.
+ * Returns 0, or the exit status with why said (jq's messages too):
+ * EX_USAGE for a program that does not compile.
+ */
+int	xform_compile(struct xform *, const char *program, jv args);
+
+/*
+ * Run the program over one input's lines.  Returns 0 to go on with the
+ * next input, -1 to stop reading (a halt, a stop signal, --on-error
+ * fail, stdout failed).
+ */
+int	xform_input(struct xform *, const char *path);
+
+/* QP_STATS: records in and out, bad lines. */
+void	xform_stats(const struct xform *, int final);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * s3put.h - what s3put's rooms share.
+ *
+ * main.c: options and start-up.  records.c: the main thread's reading,
+ * each line to its batch.  batch.c: batches, compressed as they fill.
+ * upload.c: the upload thread, which stores each object and acks it.
+ *
+ * The main thread and the uploader meet in a one-slot hand-off: a part
+ * is handed over only when the uploader is idle, so at most two parts
+ * (one uploading, one filling) are in memory and compressing the next
+ * part overlaps uploading this one.  Only the upload thread writes
+ * stdout, and it writes an ack only after S3 has confirmed the object,
+ * in the order the batches were closed.  Fields the uploader changes
+ * are read by the main thread under mu.
+ */
+#ifndef S3PUT_S3PUT_H
+#define S3PUT_S3PUT_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "jsonl.h"
+#include "obuf.h"
+#include "s3.h"
+
+#define KEY_MAX		1024
+#define MIN_PART	(5 * 1024 * 1024)
+
+enum envelope_mode { ENV_AUTO, ENV_ALWAYS, ENV_NEVER };
+
+/* One object being built: what the uploader needs to store and ack it. */
+struct object {
+	char		*key;
+	char		*topic;		/* NULL: not from envelopes */
+	int		 partition;
+	long long	 first, last;
+	unsigned long	 records;
+	size_t		 bytes;		/* stored (compressed) size */
+	/* the uploader's */
+	char		 upload_id[512];
+	char		**etags;
+	int		 nparts;
+	EVP_MD_CTX	*md5;		/* of every part's bytes */
+	struct spool_file *spool;
+};
+
+/* A batch open in the main thread. */
+struct batch {
+	struct object	*obj;
+	char		*prefix;	/* rendered template, "{offset}" kept */
+	size_t		 raw;		/* uncompressed bytes */
+	long long	 opened_ms;
+	z_stream	 z;
+	char		*buf;		/* compressed, not yet handed over */
+	size_t		 len, cap;
+	struct batch	*next;
+};
+
+struct job {
+	struct object	*obj;
+	char		*data;		/* taken over by the uploader */
+	size_t		 len;
+	int		 final;
+};
+
+struct s3put {
+	/* options */
+	const char	*bucket;
+	struct tmpl	*tmpl;
+	enum envelope_mode envelope;
+	struct json_path *time_field;
+	unsigned long	 max_records;
+	size_t		 max_bytes, part_size, max_line;
+	long long	 max_age_ms;
+	int		 gzip, level;
+	enum jsonl_policy on_error;
+	const char	*spool_dir;
+	char		 run_id[17];	/* names objects from plain records */
+	unsigned long	 seq;
+	/* reading */
+	struct batch	*open;
+	unsigned long	 nread, nbad, nrecords;
+	int		 input_err;
+	int		 spool_err;	/* a kept object was set aside */
+	/* the hand-off */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct job	 slot;
+	int		 full, busy, done;
+	/* the uploader's */
+	struct s3	 s3;
+	struct obuf	 out;
+	unsigned long	 nobjects, nstored_records;
+	unsigned long	 nretries;	/* s3's, copied under the lock */
+	size_t		 stored_bytes;
+	double		 upload_ms;	/* summed over stored objects */
+	long long	 started_ms;	/* of the object being stored */
+	int		 failed;	/* exit status of the first failure */
+	char		 failure[768];
+};
+
+/* upload.c */
+void	*uploader(void *);
+void	 hand_over(struct s3put *, struct object *, char *data, size_t len,
+	    int final);
+void	 object_free(struct object *);
+void	 fail(struct s3put *, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 has_failed(struct s3put *);
+int	 replay_spool(struct s3put *);
+
+/* batch.c */
+struct batch *batch_open(struct s3put *, const char *prefix,
+	    const char *topic, size_t topiclen, int partition,
+	    long long offset);
+int	 batch_add(struct s3put *, struct batch *, const char *data,
+	    size_t len, int finish);
+void	 batch_hand_part(struct s3put *, struct batch *);
+void	 batch_close(struct s3put *, struct batch *);
+void	 close_all(struct s3put *);
+long long close_aged(struct s3put *);
+
+/* records.c */
+int	 read_input(struct s3put *);
+void	 s3put_stats(struct s3put *, int final);
+
+#endif

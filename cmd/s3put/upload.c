@@ -1,0 +1,300 @@
+/*
+ * upload.c - s3put's upload thread: each object stored, confirmed, then
+ * acked; what S3 will not take kept in --spool (s3put.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <limits.h>
+#include <stdarg.h>
+
+#include "clock.h"
+#include "log.h"
+#include "obuf.h"
+#include "wire.h"
+
+#include "s3put.h"
+#include "spool.h"
+
+void
+object_free(struct object *o)
+{
+	int i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->nparts; i++)
+		free(o->etags[i]);
+	free(o->etags);
+	EVP_MD_CTX_free(o->md5);
+	free(o->key);
+	free(o->topic);
+	free(o);
+}
+
+void
+fail(struct s3put *p, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->failed) {
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p->failure, sizeof(p->failure), fmt, ap);
+	va_end(ap);
+	p->failed = status;
+	pthread_mutex_unlock(&p->mu);
+	log_err("%s", p->failure);
+}
+
+static int
+s3_status(const struct s3 *s)
+{
+	if (s->wrong)
+		return EX_PROTOCOL;
+	return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
+}
+
+static void
+print_ack(struct s3put *p, const struct object *o, const char *etag)
+{
+	struct wire_ack a = { p->bucket, o->key, (long long)o->records,
+	    (long long)o->bytes, etag, o->topic, o->partition, o->first,
+	    o->last };
+
+	wire_ack_write(&p->out, &a);
+	if (obuf_flush(&p->out) != 0)	/* an ack is flushed as soon as true */
+		fail(p, EX_IOERR, "stdout: %s: s3://%s/%s is stored (%lu "
+		    "records) but its ack is not written", strerror(
+		    obuf_error(&p->out)), p->bucket, o->key, o->records);
+}
+
+/* Store one job; the uploader's side of everything. */
+static void
+upload(struct s3put *p, struct job *j)
+{
+	struct object *o = j->obj;
+	struct s3 *s = &p->s3;
+	char why[1024], **ne;
+	unsigned char md5[EVP_MAX_MD_SIZE];
+	const char *etag;
+
+	if (o->nparts == 0 && o->upload_id[0] == '\0')
+		p->started_ms = clock_mono_ms();	/* the object's first request */
+	o->bytes += j->len;
+	if (o->spool != NULL && spool_write(o->spool, j->data, j->len) == -1) {
+		/*
+		 * A spool file with a hole would be uploaded and acked in
+		 * full by the next run: no copy is better than a cut one.
+		 */
+		log_err("--spool: %s: %s: s3://%s/%s has no copy on disk; if "
+		    "S3 refuses it too, it is not stored (and not acked)",
+		    spool_path(o->spool), strerror(errno), p->bucket, o->key);
+		spool_discard(o->spool);
+		o->spool = NULL;
+	}
+	if (p->failed)
+		goto keep;
+	if (!j->final || o->upload_id[0] != '\0') {
+		/* A part of a multipart upload. */
+		if (o->upload_id[0] == '\0' && s3_create_multipart(s, o->key,
+		    o->upload_id, sizeof(o->upload_id)) == -1)
+			goto s3fail;
+		if (o->md5 == NULL && ((o->md5 = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(o->md5, EVP_md5(), NULL) != 1)) {
+			fail(p, EX_OSERR, "out of memory");
+			goto keep;
+		}
+		if (j->len > 0 || o->nparts == 0) {
+			if (s3_upload_part(s, o->key, o->upload_id,
+			    o->nparts + 1, j->data, j->len) == -1)
+				goto s3fail;
+			if ((ne = realloc(o->etags, (size_t)(o->nparts + 1) *
+			    sizeof(*ne))) == NULL ||
+			    (ne[o->nparts] = strdup(s->etag)) == NULL) {
+				if (ne != NULL)
+					o->etags = ne;
+				fail(p, EX_OSERR, "out of memory");
+				goto keep;
+			}
+			o->etags = ne;
+			o->nparts++;
+			EVP_DigestUpdate(o->md5, j->data, j->len);
+		}
+		if (!j->final)
+			goto out;
+		if (EVP_DigestFinal_ex(o->md5, md5, NULL) != 1 ||
+		    s3_complete_multipart(s, o->key, o->upload_id, o->etags,
+		    o->nparts, md5) == -1)
+			goto s3fail;
+	} else if (s3_put(s, o->key, j->data, j->len) == -1)
+		goto s3fail;
+	etag = s->etag;
+	log_info("stored s3://%s/%s: %lu records, %zu bytes%s", p->bucket,
+	    o->key, o->records, o->bytes, o->nparts ? " (multipart)" : "");
+	pthread_mutex_lock(&p->mu);
+	p->nobjects++;
+	p->nstored_records += o->records;
+	p->stored_bytes += o->bytes;
+	p->upload_ms += (double)(clock_mono_ms() - p->started_ms);
+	pthread_mutex_unlock(&p->mu);
+	print_ack(p, o, etag);
+	spool_discard(o->spool);
+	o->spool = NULL;
+	goto out;
+s3fail:
+	s3_strerror(s, why, sizeof(why));
+	fail(p, s3_status(s), "s3://%s/%s: %s%s", p->bucket, o->key, why,
+	    s->retryable ? " (gave up after the retries)" : "");
+	if (o->upload_id[0] != '\0' &&
+	    s3_abort_multipart(s, o->key, o->upload_id) == 0)
+		log_notice("aborted the multipart upload of s3://%s/%s",
+		    p->bucket, o->key);
+	o->upload_id[0] = '\0';
+keep:
+	/* Not stored: no ack.  With --spool the object waits on disk. */
+	if (j->final && o->spool != NULL) {
+		if (spool_keep(o->spool, p->bucket, o->key, o->records,
+		    o->topic, o->partition, o->first, o->last, why,
+		    sizeof(why)) == 0)
+			log_notice("kept %lu records for s3://%s/%s in %s",
+			    o->records, p->bucket, o->key, why);
+		else
+			log_err("--spool: could not keep s3://%s/%s: %s",
+			    p->bucket, o->key, strerror(errno));
+		o->spool = NULL;
+	} else if (j->final)
+		log_err("not stored: %lu records for s3://%s/%s", o->records,
+		    p->bucket, o->key);
+out:
+	pthread_mutex_lock(&p->mu);
+	p->nretries = s->nretries;	/* lib/s3 counts in this thread */
+	pthread_mutex_unlock(&p->mu);
+	free(j->data);
+	if (j->final)
+		object_free(o);
+}
+
+void *
+uploader(void *arg)
+{
+	struct s3put *p = arg;
+	struct job j;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->full && !p->done)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (!p->full && p->done)
+			break;
+		j = p->slot;
+		p->full = 0;
+		p->busy = 1;
+		pthread_mutex_unlock(&p->mu);
+		upload(p, &j);
+		pthread_mutex_lock(&p->mu);
+		p->busy = 0;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Hand a job over once the uploader is idle (two parts in memory at most). */
+void
+hand_over(struct s3put *p, struct object *o, char *data, size_t len,
+    int final)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->full || p->busy)
+		pthread_cond_wait(&p->cv, &p->mu);
+	p->slot = (struct job){ o, data, len, final };
+	p->full = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* spool_replay()'s callback. */
+static void
+hand_over_spooled(void *arg, void *obj, char *data, size_t len, int final)
+{
+	hand_over(arg, obj, data, len, final);
+}
+
+int
+has_failed(struct s3put *p)
+{
+	int f;
+
+	pthread_mutex_lock(&p->mu);
+	f = p->failed;
+	pthread_mutex_unlock(&p->mu);
+	return f;
+}
+
+/* Upload what an earlier run kept in --spool before anything new. */
+int
+replay_spool(struct s3put *p)
+{
+	struct spool_entry *e, *list;
+	char why[256], where[PATH_MAX + 16];
+	struct object *o;
+	int rc = 0;
+
+	if (spool_list(p->spool_dir, &list) == -1) {
+		log_err("--spool %s: %s", p->spool_dir, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	for (e = list; e != NULL && !p->failed; e = e->next) {
+		if ((o = calloc(1, sizeof(*o))) == NULL ||
+		    (o->key = strdup(e->key)) == NULL ||
+		    (e->topic != NULL && (o->topic = strdup(e->topic)) ==
+		    NULL)) {
+			object_free(o);
+			rc = EX_OSERR;
+			break;
+		}
+		o->records = e->records;
+		o->partition = e->partition;
+		o->first = e->first;
+		o->last = e->last;
+		if (e->bucket == NULL || strcmp(e->bucket, p->bucket) != 0) {
+			log_warn("%s belongs in s3://%s, not s3://%s: left "
+			    "there", e->path, e->bucket, p->bucket);
+			object_free(o);
+			continue;
+		}
+		if (spool_check(e, why, sizeof(why)) == -1) {
+			/* Never upload (and ack) what is not all there. */
+			spool_set_aside(e, where, sizeof(where));
+			log_err("%s: %s: not uploaded to s3://%s/%s; set aside "
+			    "as %s", e->path, why, p->bucket, o->key, where);
+			object_free(o);
+			p->spool_err = EX_DATAERR;
+			continue;
+		}
+		log_notice("uploading s3://%s/%s from the spool (%s)",
+		    p->bucket, o->key, e->path);
+		if (spool_replay(e, p->part_size, hand_over_spooled, p,
+		    o) == -1) {
+			log_err("%s: %s", e->path, strerror(errno));
+			rc = EX_IOERR;
+			break;
+		}
+		/* Wait for it: its file goes only once it is stored. */
+		pthread_mutex_lock(&p->mu);
+		while (p->full || p->busy)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (!p->failed)
+			spool_remove(e);
+	}
+	spool_list_free(list);
+	return rc;
+}

@@ -1,0 +1,156 @@
+/*
+ * cli.c - the options every tool has, option values, the bad-line
+ * summary (cli.h).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "json.h"
+#include "log.h"
+#include "num.h"
+#include "stats.h"
+#include "stdfd.h"
+#include "version.h"
+
+int
+cli_start(struct cli *c, char **argv)
+{
+	if (stdfd_open() == -1)		/* closed, and no /dev/null */
+		return EX_OSERR;
+	log_init(argv[0]);
+	stats_init(argv[0]);
+	c->verbosity = LOG_NOTICE;
+	return CLI_GO_ON;
+}
+
+int
+cli_usage(const struct cli *c, const char *why)
+{
+	if (why != NULL)
+		log_err("%s", why);
+	fputs(c->usage, stderr);
+	return EX_USAGE;
+}
+
+int
+cli_stdout_done(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	log_err("stdout: %s", strerror(errno));
+	return EX_IOERR;
+}
+
+int
+cli_common(struct cli *c, int ch)
+{
+	switch (ch) {
+	case 'h':
+		fputs(c->usage, stdout);
+		printf("\n%s", c->help);
+		return cli_stdout_done();
+	case 'V':
+		printf("%s %s", log_progname(), QP_VERSION);
+		printf(c->libs != NULL ? " (%s)\n" : "\n", c->libs);
+		return cli_stdout_done();
+	case 'q':
+		c->verbosity = LOG_ERR;
+		break;
+	case 'v':
+		c->verbosity++;
+		break;
+	default:
+		return cli_usage(c, NULL);
+	}
+	log_set_level(c->verbosity);
+	return CLI_GO_ON;
+}
+
+int
+cli_number(const char *opt, const char *arg, long long lo, long long hi,
+    long long *out)
+{
+	if (num_parse(arg, lo, hi, out) == 0)
+		return 0;
+	if (hi == LLONG_MAX)
+		log_err("%s %s: expected a whole number, at least %lld", opt,
+		    arg, lo);
+	else
+		log_err("%s %s: expected a whole number from %lld to %lld",
+		    opt, arg, lo, hi);
+	return -1;
+}
+
+int
+cli_size(const char *opt, const char *arg, size_t *out)
+{
+	if (jsonl_parse_size(arg, out) == 0)
+		return 0;
+	log_err("%s %s: expected a size such as 1048576 or 8M", opt, arg);
+	return -1;
+}
+
+/* Milliseconds as seconds the way a user writes them: "0.001", "86400". */
+static const char *
+seconds(long long ms, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "%lld.%03lld", ms / 1000, ms % 1000);
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
+}
+
+int
+cli_seconds(const char *opt, const char *arg, long long lo_ms,
+    long long hi_ms, long long *ms)
+{
+	char lo[32], hi[32];
+
+	if (num_parse_seconds(arg, lo_ms, hi_ms, ms) == 0)
+		return 0;
+	log_err("%s %s: expected seconds such as 30 or 0.5, from %s to %s",
+	    opt, arg, seconds(lo_ms, lo, sizeof(lo)),
+	    seconds(hi_ms, hi, sizeof(hi)));
+	return -1;
+}
+
+int
+cli_on_error(const char *arg, enum jsonl_policy *out)
+{
+	if (jsonl_policy_parse(arg, out) == 0)
+		return 0;
+	log_err("--on-error %s: expected count, fail or skip", arg);
+	return -1;
+}
+
+int
+cli_path(const char *opt, const char *arg, struct json_path **out)
+{
+	char why[256];
+
+	json_path_free(*out);
+	if ((*out = json_path_compile(arg, why, sizeof(why))) != NULL)
+		return 0;
+	log_err("%s %s: %s", opt, arg, why);
+	return -1;
+}
+
+int
+cli_bad_lines(unsigned long nbad, enum jsonl_policy policy)
+{
+	if (nbad == 0)
+		return 0;
+	log_msg(policy == JSONL_ON_ERROR_SKIP ? LOG_NOTICE : LOG_ERR,
+	    "%lu bad line%s %s", nbad, nbad == 1 ? "" : "s",
+	    policy == JSONL_ON_ERROR_FAIL ? "(stopped at the first)" :
+	    "skipped");
+	return policy == JSONL_ON_ERROR_SKIP ? 0 : EX_DATAERR;
+}

@@ -1,0 +1,175 @@
+/*
+ * cli.h - the command line the tools share.
+ *
+ * Owns what every tool's main() would otherwise write again: the start
+ * (standard descriptors, log, stats), -h/-q/-V/-v, the parsing of option
+ * values with one message for each kind of value, --on-error and the
+ * bad-line summary with the exit status it makes; for the Kafka tools
+ * -b/-F/-X (and -X list); for the S3 tools --endpoint, --region,
+ * --retries, --retry-delay and --timeout, and s3_init's failure turned
+ * into an exit status by its code.
+ *
+ * This is the one module of lib/ that speaks to the user: it is each
+ * tool's own front end, written once.  A function here that fails has
+ * said why on stderr ("--max-line 1Q: expected a size such as 1048576 or
+ * 8M") and returns the status the tool exits with; CLI_GO_ON means go on.
+ *
+ * A main() reads:
+ *
+ *	static const struct option longopts[] = { ..., CLI_LONGOPTS };
+ *	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
+ *		return st;
+ *	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "...", ...)) != -1)
+ *		switch (ch) {
+ *		case ...: the tool's own
+ *		default:
+ *			if ((st = cli_common(&cli, ch)) != CLI_GO_ON)
+ *				return st;
+ *		}
+ */
+#ifndef QP_CLI_H
+#define QP_CLI_H
+
+#include <stddef.h>
+#include <getopt.h>
+
+#include "jsonl.h"
+
+#define CLI_GO_ON	(-1)
+#define CLI_LONG	256	/* a tool's long-only options count from here */
+#define CLI_S3		512	/* the S3 options' (below) */
+
+/*
+ * The options every tool has, for its getopt_long() tables: CLI_LONGOPTS
+ * ends the table (it carries the terminating entry), so it comes last;
+ * the CLI_KAFKA_ and CLI_S3_LONGOPTS below do not.  A tool that needs
+ * getopt's '+' puts it in front of CLI_SHORTOPTS.
+ */
+#define CLI_SHORTOPTS	"hqVv"
+#define CLI_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "version", no_argument, NULL, 'V' }, \
+	{ NULL, 0, NULL, 0 }
+
+struct cli {
+	const char	*usage;		/* "usage: ...\n": the SYNOPSIS */
+	const char	*help;		/* what --help prints after usage */
+	const char	*libs;		/* -V: "librdkafka 2.0.2", or NULL */
+	int		 verbosity;	/* a log level */
+};
+
+/*
+ * The first thing main() does: standard descriptors that are there
+ * (stdfd.h), the log and stats named after argv[0].  CLI_GO_ON, or
+ * EX_OSERR (nothing said: there may be no stderr).
+ */
+int	cli_start(struct cli *, char **argv);
+
+/*
+ * -h (help on stdout: 0), -V (version: 0), -q and -v (the log level:
+ * CLI_GO_ON); anything else is a usage error (usage on stderr: EX_USAGE).
+ */
+int	cli_common(struct cli *, int ch);
+
+/*
+ * After printing on stdout what was asked (-h, -V, -X list): 0, or
+ * EX_IOERR, said, when stdout did not take it (--help >/dev/full).
+ */
+int	cli_stdout_done(void);
+
+/* Usage on stderr, with why first if not NULL; returns EX_USAGE. */
+int	cli_usage(const struct cli *, const char *why);
+
+/*
+ * Option values.  opt is the option as the user wrote it ("-c",
+ * "--max-line").  Each returns 0, or -1 when it has said what it
+ * expected (the tool exits EX_USAGE).
+ */
+int	cli_number(const char *opt, const char *arg, long long lo,
+	    long long hi, long long *out);
+int	cli_size(const char *opt, const char *arg, size_t *out);
+int	cli_seconds(const char *opt, const char *arg, long long lo_ms,
+	    long long hi_ms, long long *ms);
+int	cli_on_error(const char *arg, enum jsonl_policy *);
+struct json_path;
+int	cli_path(const char *opt, const char *arg, struct json_path **);
+
+/*
+ * After the input: say how many bad lines there were (an error, or a
+ * notice with --on-error skip) and return the status they make, 0 or
+ * EX_DATAERR.
+ */
+int	cli_bad_lines(unsigned long nbad, enum jsonl_policy);
+
+/* ---- Kafka (cli_kafka.c) ---- */
+
+struct rd_kafka_conf_s;
+
+#define CLI_KAFKA_SHORTOPTS	"b:F:X:"
+#define CLI_KAFKA_LONGOPTS \
+	{ "brokers", required_argument, NULL, 'b' }, \
+	{ "config", required_argument, NULL, 'F' }
+
+/*
+ * -b BROKERS (kept in *brokers for cli_kafka_brokers), -F FILE and
+ * -X PROP=VALUE (applied in order), -X list (librdkafka's properties on
+ * stdout: 0).  CLI_GO_ON, or the status (EX_CONFIG for a property
+ * librdkafka refuses; a secret's value is never shown).
+ */
+int	cli_kafka_option(struct rd_kafka_conf_s *, const char **brokers,
+	    int ch, const char *arg);
+
+/* bootstrap.servers settled (kconf_brokers): CLI_GO_ON or EX_USAGE. */
+int	cli_kafka_brokers(struct rd_kafka_conf_s *, const char *brokers);
+
+/*
+ * Set prop=value, an option's (opt: "-z") or the tool's own choice (opt
+ * NULL): CLI_GO_ON, or with librdkafka's reason said EX_USAGE (a bad
+ * option value) or EX_CONFIG (a setting that -X or -F made impossible).
+ */
+int	cli_kafka_set(struct rd_kafka_conf_s *, const char *opt,
+	    const char *prop, const char *value);
+
+/* ---- S3 (cli_s3.c) ---- */
+
+struct s3;
+
+enum {
+	CLI_S3_ENDPOINT = CLI_S3, CLI_S3_REGION, CLI_S3_RETRIES,
+	CLI_S3_RETRY_DELAY, CLI_S3_TIMEOUT
+};
+#define CLI_S3_LONGOPTS \
+	{ "endpoint", required_argument, NULL, CLI_S3_ENDPOINT }, \
+	{ "region", required_argument, NULL, CLI_S3_REGION }, \
+	{ "retries", required_argument, NULL, CLI_S3_RETRIES }, \
+	{ "retry-delay", required_argument, NULL, CLI_S3_RETRY_DELAY }, \
+	{ "timeout", required_argument, NULL, CLI_S3_TIMEOUT }
+#define CLI_S3_HELP \
+	"      --endpoint URL     an S3-compatible server (path-style " \
+	"addressing)\n" \
+	"      --region REGION    default $AWS_REGION, $AWS_DEFAULT_REGION, " \
+	"us-east-1\n" \
+	"      --retries N        retries of a failed request (default 8)\n" \
+	"      --retry-delay SECONDS  first backoff (0.5), doubled each " \
+	"retry\n" \
+	"      --timeout SECONDS  limit for one request (default 120)\n"
+
+/*
+ * The defaults the options change (120 s, 8 retries, 0.5 s backoff);
+ * lib/s3's notes (retries, credential refreshes) said as warnings.
+ */
+void	cli_s3_defaults(struct s3 *);
+
+/* One of CLI_S3_LONGOPTS: CLI_GO_ON, or EX_USAGE (said). */
+int	cli_s3_option(struct s3 *, int ch, const char *arg);
+
+/*
+ * s3_init() on s (bucket set; region settled here): CLI_GO_ON, or the
+ * status its failure makes, said (a bad --endpoint EX_USAGE, no
+ * credentials EX_CONFIG).
+ */
+int	cli_s3_start(struct s3 *);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * wire.h - the two line formats that pass between the tools (DESIGN.md),
+ * each written and parsed here and nowhere else.
+ *
+ * The envelope: a Kafka message as one JSON line.  kcons -J writes it;
+ * s3put reads it (and kcat -J's spelling of it: "payload" for "value",
+ * "ts" for "timestamp").
+ *
+ *   {"topic":"quotes","partition":2,"offset":1041,"timestamp":1683926186000,
+ *    "key":"COMP-USA","headers":{"h":"v"},"value":{...the record...}}
+ *
+ * The ack line: one object S3 has confirmed.  s3put writes it; kcons
+ * --commit-acks reads it and commits last_offset + 1; s3put's spool
+ * keeps it (without bytes and etag) beside an object it still owes.
+ *
+ *   {"bucket":"lake","key":"...","records":500,"bytes":18234,
+ *    "etag":"\"9b2c...\"","topic":"quotes","partition":2,
+ *    "first_offset":1041,"last_offset":1540}
+ *
+ * The parsers make one pass over a line that json_validate() accepted;
+ * where a member is written twice, the first counts.
+ */
+#ifndef QP_WIRE_H
+#define QP_WIRE_H
+
+#include <stddef.h>
+
+struct obuf;
+
+/* ---- the envelope ---- */
+
+/*
+ * Write a message's envelope in three steps: its fields up to the
+ * headers (timestamp < 0: null; key NULL: null), each header (val NULL:
+ * null), then the value, which closes it.
+ */
+void	wire_envelope_begin(struct obuf *, const char *topic, int partition,
+	    long long offset, long long timestamp, const void *key,
+	    size_t klen);
+void	wire_envelope_header(struct obuf *, size_t index, const char *name,
+	    const void *val, size_t vlen);
+void	wire_envelope_end(struct obuf *, const void *value, size_t vlen);
+
+/*
+ * A message value as JSON: the bytes themselves when they are one line
+ * of JSON, else a JSON string of them (NULL: null).  kcons prints this
+ * alone without -J.
+ */
+void	wire_value(struct obuf *, const void *value, size_t vlen);
+
+struct wire_envelope {
+	const char	*topic;		/* a Kafka topic name (no escapes) */
+	size_t		 topiclen;
+	int		 partition;
+	long long	 offset;
+	long long	 timestamp;	/* -1: null or absent */
+	const char	*value;		/* raw JSON, borrowed from the line */
+	size_t		 vlen;
+};
+
+/* Does the line start as an envelope does ({"topic":, after blanks)? */
+int	wire_looks_like_envelope(const char *line, size_t len);
+
+/*
+ * Parse an envelope.  Returns 0, or -1 with why (static text): topic,
+ * partition, offset and value are needed, and the topic must be a name
+ * Kafka accepts (it goes into object keys).
+ */
+int	wire_envelope_parse(const char *line, size_t len,
+	    struct wire_envelope *, const char **why);
+
+/* A name Kafka accepts for a topic: 1 to 249 of [a-zA-Z0-9._-], not . or .. */
+int	wire_topic_ok(const char *topic, size_t len);
+
+/* ---- the ack line ---- */
+
+struct wire_ack {
+	const char	*bucket, *key;	/* NULL when absent (parsed) */
+	long long	 records;	/* -1: absent */
+	long long	 bytes;		/* -1: absent (the spool's) */
+	const char	*etag;		/* NULL: absent (the spool's) */
+	const char	*topic;		/* NULL: not from envelopes */
+	int		 partition;	/* with topic; else -1 */
+	long long	 first, last;	/* with topic; else -1 */
+};
+
+/* One ack line, '\n' included. */
+void	wire_ack_write(struct obuf *, const struct wire_ack *);
+
+/*
+ * Parse an ack line.  Its strings are decoded into buf (each
+ * NUL-terminated; buflen >= len + 4 holds them all) and pointed to from
+ * the ack.  Returns 0, or -1 with why (static text) when the line is not
+ * a JSON object, or a member it has is of the wrong kind (a topic
+ * without partition and last_offset, counts that are not whole numbers).
+ */
+int	wire_ack_parse(const char *line, size_t len, struct wire_ack *,
+	    char *buf, size_t buflen, const char **why);
+
+#endif
