@@ -144,29 +144,35 @@ test-deps:
 	@tests/deps.sh --test
 
 # The test build: everything under ASan+UBSan, then the runner.  The
-# plain build is for the valgrind tests (valgrind cannot run ASan code).
+# plain build is for the valgrind tests (valgrind cannot run ASan code);
+# the TSan one for tests/cli/tsan.sh.
 check: test-deps
 	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" all unit
 	$(MAKE) BUILD=build/asan-clang CC=$(CLANG) CFLAGS="$(ASAN_FLAGS)" \
 	    all unit
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(CLANG) CFLAGS="$(FUZZ_FLAGS)" fuzzers
+	$(MAKE) BUILD=build/tsan CFLAGS="$(TSAN_FLAGS)" \
+	    TOOL_EXTRA=$(CURDIR)/tests/tsan/thrd.c $(TSAN_BINS)
 	$(MAKE) BUILD=build all
 	QP_PLAIN_BIN=$(CURDIR)/build/bin QP_FUZZ=$(abspath $(FUZZ_BUILD)) \
+	    QP_TSAN_BIN=$(CURDIR)/build/tsan/bin \
 	    QP_CLANG_BUILD=build/asan-clang QP_CLANG_TESTS="$(CLANG_TESTS)" \
 	    tests/run build/asan
 
 test: check
 
 # ThreadSanitizer (gcc) over the two tools with threads of their own,
-# kcons --commit-acks and s3put's uploader, in a pipeline (tests/tsan/).
-# TOOL_EXTRA links C11 threads through pthreads so that TSan sees
-# librdkafka's threads start (tests/tsan/thrd.c).
+# kcons --commit-acks and s3put's uploader, in a pipeline
+# (tests/cli/tsan.sh; make check runs it too).  TOOL_EXTRA links C11
+# threads through pthreads so that TSan sees librdkafka's threads start
+# (tests/tsan/thrd.c).
 TSAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+TSAN_BINS = build/tsan/bin/kcons build/tsan/bin/s3put
 tsan: test-deps
 	$(MAKE) BUILD=build/tsan CFLAGS="$(TSAN_FLAGS)" \
-	    TOOL_EXTRA=$(CURDIR)/tests/tsan/thrd.c all
+	    TOOL_EXTRA=$(CURDIR)/tests/tsan/thrd.c $(TSAN_BINS)
 	$(MAKE) BUILD=build all
-	tests/tsan/run.sh build/tsan/bin build/bin
+	QP_TSAN_BIN=$(CURDIR)/build/tsan/bin TESTS=tsan tests/run build
 
 fuzz: test-deps
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(CLANG) CFLAGS="$(FUZZ_FLAGS)" fuzzers

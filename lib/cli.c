@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "num.h"
@@ -139,8 +140,78 @@ cli_path(const char *opt, const char *arg, struct json_path **out)
 	json_path_free(*out);
 	if ((*out = json_path_compile(arg, why, sizeof(why))) != NULL)
 		return 0;
-	log_err("%s %s: %s", opt, arg, why);
+	log_err("%s: %s", opt, why);	/* why names the path */
 	return -1;
+}
+
+int
+cli_input(struct cli_input *in, const char *path)
+{
+	struct jsonl_reader r;
+	enum jsonl_status st;
+	const char *line;
+	char why[512];
+	size_t len;
+	int rc = 0, bad, e;
+
+	if (jsonl_open_path(&r, path, in->max_line) == -1) {
+		e = errno;
+		log_err("%s: %s", path, strerror(e));
+		in->err = e == ENOMEM ? EX_OSERR : EX_NOINPUT;
+		return e == ENOMEM ? -1 : 0;
+	}
+	r.wait = in->wait;
+	r.wait_arg = in->arg;
+	r.validate = in->validate;
+	r.records_only = in->records_only;
+	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
+		if (st == JSONL_INTERRUPTED) {
+			rc = -1;
+			break;
+		}
+		if (st == JSONL_ERROR) {
+			log_err("%s: %s", r.name, strerror(errno));
+			in->err = EX_IOERR;
+			break;
+		}
+		in->nread++;
+		if (st != JSONL_LINE) {
+			jsonl_describe(&r, st, why, sizeof(why));
+			log_err("%s", why);
+			bad = 1;
+		} else
+			bad = in->take(in->arg, r.name, r.lineno, line, len) ==
+			    -1;
+		if (bad) {
+			in->nbad++;
+			if (in->on_error == JSONL_ON_ERROR_FAIL) {
+				rc = -1;
+				break;
+			}
+		}
+		if (in->next != NULL && in->next(in->arg) == -1) {
+			rc = -1;
+			break;
+		}
+	}
+	if (in->done != NULL)
+		in->done(in->arg);
+	jsonl_close(&r);
+	return rc;
+}
+
+int
+cli_deadline(long long *deadline, long long stop_ms)
+{
+	char why[256];
+
+	if (clock_deadline(deadline, why, sizeof(why)) == -1) {
+		log_err("%s", why);
+		return EX_CONFIG;
+	}
+	if (*deadline != 0)
+		*deadline -= stop_ms;
+	return CLI_GO_ON;
 }
 
 int

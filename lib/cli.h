@@ -97,6 +97,52 @@ struct json_path;
 int	cli_path(const char *opt, const char *arg, struct json_path **);
 
 /*
+ * The input loop of the filters (kprod, quote-xform, s3put): each line
+ * of an input read, a bad one said and counted per --on-error, a good
+ * one given to the tool.
+ */
+struct cli_input {
+	/* the tool's, set before the first input */
+	size_t		 max_line;
+	enum jsonl_policy on_error;
+	int		 validate;	/* as struct jsonl_reader's */
+	int		 records_only;
+	jsonl_wait_fn	 wait;		/* NULL: block in read(2) */
+	/* A good line: 0 taken, -1 a bad record (the tool said why). */
+	int		(*take)(void *arg, const char *name,
+			    unsigned long lineno, const char *line, size_t len);
+	/* After each line (may be NULL): 0 go on, -1 stop reading. */
+	int		(*next)(void *arg);
+	/*
+	 * At the end of an input (may be NULL), while the lines it handed
+	 * out are still valid: the last chance to use them (kprod's batch
+	 * points into them).
+	 */
+	void		(*done)(void *arg);
+	void		*arg;		/* for wait, take and next */
+	/* what was read */
+	unsigned long	 nread, nbad;
+	int		 err;		/* an input's failure: EX_NOINPUT
+					 * (cannot open), EX_IOERR, EX_OSERR */
+};
+
+/*
+ * Read the input at path ("-": stdin) to its end.  Returns 0 to go on
+ * with the next input (this one read, or failed: in->err), -1 to stop
+ * reading (a stop asked by the wait hook or next, --on-error fail, no
+ * memory).
+ */
+int	cli_input(struct cli_input *, const char *path);
+
+/*
+ * The run's deadline from $QP_DEADLINE_MS (clock.h), made stop_ms
+ * earlier: the time the tool keeps to stop and say why.  *deadline is 0
+ * when there is none.  CLI_GO_ON, or EX_CONFIG when the variable is not
+ * such a time (said).
+ */
+int	cli_deadline(long long *deadline, long long stop_ms);
+
+/*
  * After the input: say how many bad lines there were (an error, or a
  * notice with --on-error skip) and return the status they make, 0 or
  * EX_DATAERR.

@@ -22,8 +22,10 @@
 #include <curl/curl.h>
 
 /*
- * Run one transfer on easy through multi (both borrowed): every libcurl
- * transfer here runs this way.  With interruptible set it waits in
+ * Run one transfer on easy through multi (both borrowed): every request
+ * to S3 and to CNN runs this way (awscred's metadata requests, 1 s each,
+ * and lambda-bootstrap's calls to the Runtime API, which Lambda ends
+ * itself, do not).  With interruptible set it waits in
  * sig_poll(), so that a stop signal ends the wait at once; otherwise the
  * stop signals stay blocked while it waits (a transfer that must finish,
  * such as an upload s3put has begun).  Returns 0 with the transfer's

@@ -885,18 +885,26 @@ json_kind_of(const char *buf, size_t len)
 	}
 }
 
-int
-json_array_begin(struct json_iter *it, const char *buf, size_t len)
+/* Start walking a value of kind (an array or an object), past its '[' or '{'. */
+static int
+iter_begin(struct json_iter *it, const char *buf, size_t len,
+    enum json_kind kind)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 
-	if (json_kind_of(buf, len) != JSON_ARRAY)
+	if (json_kind_of(buf, len) != kind)
 		return -1;
 	p = skip_ws(p, p + len);
 	it->buf = buf;
 	it->len = len;
-	it->pos = (size_t)((const char *)p - buf) + 1;	/* past '[' */
+	it->pos = (size_t)((const char *)p - buf) + 1;
 	return 0;
+}
+
+int
+json_array_begin(struct json_iter *it, const char *buf, size_t len)
+{
+	return iter_begin(it, buf, len, JSON_ARRAY);
 }
 
 int
@@ -925,6 +933,7 @@ json_integer(const char *v, size_t vlen, long long lo, long long hi,
     long long *out)
 {
 	unsigned long long n = 0, lim;
+	long long r;
 	size_t i = 0;
 	int neg = 0;
 
@@ -941,26 +950,19 @@ json_integer(const char *v, size_t vlen, long long lo, long long hi,
 			return -1;
 	}
 	if (neg)
-		*out = n == lim ? LLONG_MIN : -(long long)n;
+		r = n == lim ? LLONG_MIN : -(long long)n;
 	else
-		*out = (long long)n;
-	if (*out < lo || *out > hi)
+		r = (long long)n;
+	if (r < lo || r > hi)
 		return -1;
+	*out = r;
 	return 0;
 }
 
 int
 json_object_begin(struct json_iter *it, const char *buf, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)buf;
-
-	if (json_kind_of(buf, len) != JSON_OBJECT)
-		return -1;
-	p = skip_ws(p, p + len);
-	it->buf = buf;
-	it->len = len;
-	it->pos = (size_t)((const char *)p - buf) + 1;	/* past '{' */
-	return 0;
+	return iter_begin(it, buf, len, JSON_OBJECT);
 }
 
 int

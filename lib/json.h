@@ -92,7 +92,8 @@ enum json_kind json_kind_of(const char *buf, size_t len);
 
 /*
  * The raw value v[0..vlen) as a whole number within [lo, hi]: a JSON
- * number without fraction or exponent.  Returns 0 with *out, or -1.
+ * number without fraction or exponent.  Returns 0 with *out, or -1
+ * (*out untouched).
  */
 int	json_integer(const char *v, size_t vlen, long long lo, long long hi,
 	    long long *out);

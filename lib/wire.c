@@ -89,72 +89,104 @@ wire_topic_ok(const char *t, size_t n)
 	return 1;
 }
 
-/* Is the member's key (a literal, quotes included) name? */
+/*
+ * Which of names[0..n) a member's key (a literal, quotes included)
+ * spells, its escapes decoded as any JSON reader decodes them; -1 for
+ * none.
+ */
 static int
-key_is(const char *k, size_t klen, const char *name)
+member(const char *k, size_t klen, const char *const *names, int n)
 {
-	size_t n = strlen(name);
+	char name[96];
+	size_t len;
+	int i;
 
-	return klen == n + 2 && memcmp(k + 1, name, n) == 0;
+	if (klen > sizeof(name))	/* json_unescape writes at most klen */
+		return -1;
+	len = json_unescape(k, klen, name);
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return i;
+	return -1;
 }
 
 enum {
-	F_TOPIC = 1, F_PARTITION = 2, F_OFFSET = 4, F_TIMESTAMP = 8,
-	F_VALUE = 16, F_REQUIRED = F_TOPIC | F_PARTITION | F_OFFSET | F_VALUE
+	E_TOPIC, E_PARTITION, E_OFFSET, E_TIMESTAMP, E_TS, E_VALUE, E_PAYLOAD,
+	E_N
 };
+
+/* Offsets leave room for the commit point after them (last + 1). */
+#define OFFSET_MAX	(LLONG_MAX - 1)
 
 int
 wire_envelope_parse(const char *line, size_t len, struct wire_envelope *e,
     const char **why)
 {
+	static const char *const names[E_N] = {
+		"topic", "partition", "offset", "timestamp", "ts", "value",
+		"payload"
+	};
+	const char *val[E_N] = { NULL }, *k, *v;
+	size_t vl[E_N], klen, vlen;
 	struct json_iter it;
-	const char *k, *v;
-	size_t klen, vlen;
 	long long n;
-	int seen = 0, bad = 0;
+	int m;
 
 	*why = "an envelope needs topic (a string), partition and offset "
 	    "(numbers) and value";
-	e->timestamp = -1;
 	if (json_object_begin(&it, line, len) == -1)
 		return -1;
-	while (!bad && json_object_next(&it, &k, &klen, &v, &vlen)) {
-		if (key_is(k, klen, "topic") && !(seen & F_TOPIC)) {
-			seen |= F_TOPIC;
-			if (vlen < 2 || v[0] != '"')
-				bad = 1;
-			e->topic = v + 1;
-			e->topiclen = vlen - 2;
-		} else if (key_is(k, klen, "partition") &&
-		    !(seen & F_PARTITION)) {
-			seen |= F_PARTITION;
-			bad = json_integer(v, vlen, 0, INT_MAX, &n) == -1;
-			e->partition = (int)n;
-		} else if (key_is(k, klen, "offset") && !(seen & F_OFFSET)) {
-			seen |= F_OFFSET;
-			bad = json_integer(v, vlen, 0, LLONG_MAX,
-			    &e->offset) == -1;
-		} else if ((key_is(k, klen, "timestamp") || key_is(k, klen,
-		    "ts")) && !(seen & F_TIMESTAMP)) {
-			seen |= F_TIMESTAMP;
-			if (json_integer(v, vlen, 0, LLONG_MAX,
-			    &e->timestamp) == -1)
-				e->timestamp = -1;
-		} else if ((key_is(k, klen, "value") || key_is(k, klen,
-		    "payload")) && !(seen & F_VALUE)) {
-			seen |= F_VALUE;
-			e->value = v;
-			e->vlen = vlen;
+	while (json_object_next(&it, &k, &klen, &v, &vlen))
+		if ((m = member(k, klen, names, E_N)) >= 0 && val[m] == NULL) {
+			val[m] = v;
+			vl[m] = vlen;
 		}
+	/* DESIGN.md's spelling wins; kcat's counts when it is the only one. */
+	e->kcat = val[E_VALUE] == NULL && val[E_PAYLOAD] != NULL;
+	if (e->kcat) {
+		val[E_VALUE] = val[E_PAYLOAD];
+		vl[E_VALUE] = vl[E_PAYLOAD];
 	}
-	if (bad || (seen & F_REQUIRED) != F_REQUIRED)
+	if (val[E_TIMESTAMP] == NULL) {
+		val[E_TIMESTAMP] = val[E_TS];
+		vl[E_TIMESTAMP] = vl[E_TS];
+	}
+	if (val[E_TOPIC] == NULL || vl[E_TOPIC] < 2 || val[E_TOPIC][0] != '"' ||
+	    val[E_PARTITION] == NULL || json_integer(val[E_PARTITION],
+	    vl[E_PARTITION], 0, INT_MAX, &n) == -1 || val[E_OFFSET] == NULL ||
+	    json_integer(val[E_OFFSET], vl[E_OFFSET], 0, OFFSET_MAX,
+	    &e->offset) == -1 || val[E_VALUE] == NULL)
 		return -1;
+	e->topic = val[E_TOPIC] + 1;
+	e->topiclen = vl[E_TOPIC] - 2;
+	e->partition = (int)n;
+	e->value = val[E_VALUE];
+	e->vlen = vl[E_VALUE];
+	if (val[E_TIMESTAMP] == NULL || json_integer(val[E_TIMESTAMP],
+	    vl[E_TIMESTAMP], 0, LLONG_MAX, &e->timestamp) == -1)
+		e->timestamp = -1;
 	if (!wire_topic_ok(e->topic, e->topiclen)) {
 		*why = "the topic is not a Kafka topic name (1 to 249 of "
 		    "a-z, A-Z, 0-9, '.', '_' and '-'; not '.' or '..')";
 		return -1;
 	}
 	return 0;
+}
+
+size_t
+wire_envelope_record(const struct wire_envelope *e, char *dst,
+    const char **rec)
+{
+	size_t n;
+
+	*rec = e->value;
+	if (!e->kcat || e->value[0] != '"')
+		return e->vlen;
+	n = json_unescape(e->value, e->vlen, dst);
+	if (!json_is_line(dst, n))
+		return e->vlen;
+	*rec = dst;
+	return n;
 }
 
 /* ---- the ack line ---- */
@@ -182,65 +214,50 @@ wire_ack_write(struct obuf *o, const struct wire_ack *a)
 	obuf_puts(o, "}\n");
 }
 
-/* Decode a string member into buf; NULL if it is no string or no room. */
-static const char *
-take_string(const char *v, size_t vlen, char *buf, size_t buflen,
-    size_t *used)
-{
-	char *d = buf + *used;
-	size_t n;
-
-	if (vlen < 2 || v[0] != '"' || buflen - *used < vlen + 1)
-		return NULL;
-	n = json_unescape(v, vlen, d);
-	d[n] = '\0';
-	*used += n + 1;
-	return d;
-}
+enum {
+	A_BUCKET, A_KEY, A_ETAG, A_TOPIC, A_RECORDS, A_BYTES, A_PARTITION,
+	A_FIRST, A_LAST, A_N
+};
 
 int
 wire_ack_parse(const char *line, size_t len, struct wire_ack *a, char *buf,
-    size_t buflen, const char **why)
+    size_t buflen)
 {
-	static const char *const strs[] = { "bucket", "key", "etag", "topic" };
-	static const char *const nums[] = {
-		"records", "bytes", "partition", "first_offset", "last_offset"
+	static const char *const names[A_N] = {
+		"bucket", "key", "etag", "topic", "records", "bytes",
+		"partition", "first_offset", "last_offset"
 	};
-	const char **sp[4];
-	long long *np[5], part = -1;
+	const char **str[] = { &a->bucket, &a->key, &a->etag, &a->topic };
+	long long part = -1, *num[] = { &a->records, &a->bytes, &part,
+	    &a->first, &a->last };
+	static const long long hi[] = {
+		LLONG_MAX, LLONG_MAX, INT_MAX, OFFSET_MAX, OFFSET_MAX
+	};
 	struct json_iter it;
 	const char *k, *v;
-	size_t klen, vlen, used = 0, i;
+	size_t klen, vlen, used = 0, n;
+	long long x;
+	int m;
 
 	*a = (struct wire_ack){ NULL, NULL, -1, -1, NULL, NULL, -1, -1, -1 };
-	sp[0] = &a->bucket, sp[1] = &a->key, sp[2] = &a->etag;
-	sp[3] = &a->topic;
-	np[0] = &a->records, np[1] = &a->bytes, np[2] = &part;
-	np[3] = &a->first, np[4] = &a->last;
-	*why = "not a JSON object";
 	if (json_object_begin(&it, line, len) == -1)
 		return -1;
 	while (json_object_next(&it, &k, &klen, &v, &vlen)) {
-		for (i = 0; i < 4; i++)
-			if (key_is(k, klen, strs[i]) && *sp[i] == NULL &&
-			    (*sp[i] = take_string(v, vlen, buf, buflen,
-			    &used)) == NULL) {
-				*why = "a string member that is no string";
-				return -1;
-			}
-		for (i = 0; i < 5; i++)
-			if (key_is(k, klen, nums[i]) && *np[i] == -1 &&
-			    json_integer(v, vlen, 0, i == 2 ? INT_MAX :
-			    LLONG_MAX, np[i]) == -1) {
-				*why = "a count or offset that is not a whole "
-				    "number";
-				return -1;
-			}
+		if ((m = member(k, klen, names, A_N)) < 0)
+			continue;
+		if (m < A_RECORDS) {
+			/* Decoding never grows: buflen >= len holds all. */
+			if (*str[m] != NULL || v[0] != '"' ||
+			    buflen - used < vlen + 1)
+				continue;
+			n = json_unescape(v, vlen, buf + used);
+			buf[used + n] = '\0';
+			*str[m] = buf + used;
+			used += n + 1;
+		} else if (*num[m - A_RECORDS] == -1 && json_integer(v, vlen,
+		    0, hi[m - A_RECORDS], &x) == 0)
+			*num[m - A_RECORDS] = x;
 	}
 	a->partition = (int)part;
-	if (a->topic != NULL && (part < 0 || a->last < 0)) {
-		*why = "a topic without partition and last_offset";
-		return -1;
-	}
 	return 0;
 }

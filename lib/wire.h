@@ -56,6 +56,7 @@ struct wire_envelope {
 	long long	 timestamp;	/* -1: null or absent */
 	const char	*value;		/* raw JSON, borrowed from the line */
 	size_t		 vlen;
+	int		 kcat;		/* value is kcat's payload */
 };
 
 /* Does the line start as an envelope does ({"topic":, after blanks)? */
@@ -64,10 +65,22 @@ int	wire_looks_like_envelope(const char *line, size_t len);
 /*
  * Parse an envelope.  Returns 0, or -1 with why (static text): topic,
  * partition, offset and value are needed, and the topic must be a name
- * Kafka accepts (it goes into object keys).
+ * Kafka accepts (it goes into object keys).  Member names are compared
+ * decoded ("\u006fffset" is offset); "value" and "timestamp" win over
+ * kcat's "payload" and "ts" in one envelope.
  */
 int	wire_envelope_parse(const char *line, size_t len,
 	    struct wire_envelope *, const char **why);
+
+/*
+ * The record an envelope carries: its value; for kcat's payload (a JSON
+ * string of the message's bytes), those bytes when they are one line of
+ * JSON (as kcons -J would have written the value), else the string.
+ * dst holds e->vlen bytes (decoding never grows).  Returns the record's
+ * length, with *rec at it (the line's bytes, or dst).
+ */
+size_t	wire_envelope_record(const struct wire_envelope *, char *dst,
+	    const char **rec);
 
 /* A name Kafka accepts for a topic: 1 to 249 of [a-zA-Z0-9._-], not . or .. */
 int	wire_topic_ok(const char *topic, size_t len);
@@ -89,12 +102,13 @@ void	wire_ack_write(struct obuf *, const struct wire_ack *);
 
 /*
  * Parse an ack line.  Its strings are decoded into buf (each
- * NUL-terminated; buflen >= len + 4 holds them all) and pointed to from
- * the ack.  Returns 0, or -1 with why (static text) when the line is not
- * a JSON object, or a member it has is of the wrong kind (a topic
- * without partition and last_offset, counts that are not whole numbers).
+ * NUL-terminated; buflen >= len holds them all) and pointed to from the
+ * ack.  A member that is absent, or not of its kind (a count that is no
+ * whole number, an offset past LLONG_MAX - 1), is left absent: each
+ * reader checks for what it needs.  Returns 0, or -1 when the line is
+ * not a JSON object.
  */
 int	wire_ack_parse(const char *line, size_t len, struct wire_ack *,
-	    char *buf, size_t buflen, const char **why);
+	    char *buf, size_t buflen);
 
 #endif

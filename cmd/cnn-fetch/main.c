@@ -192,14 +192,10 @@ static int
 start(struct fetch *f)
 {
 	char why[4096];
-	int i;
+	int i, st;
 
-	if (clock_deadline(&f->deadline, why, sizeof(why)) == -1) {
-		log_err("%s", why);
-		return EX_CONFIG;
-	}
-	if (f->deadline != 0)
-		f->deadline -= CNN_STOP_MS;
+	if ((st = cli_deadline(&f->deadline, CNN_STOP_MS)) != CLI_GO_ON)
+		return st;
 	f->ans.body.max = f->max_size;
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||

@@ -53,7 +53,6 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 	rd_kafka_resp_err_t err;
 	struct json_error je;
 	struct wire_ack a;
-	const char *why;
 	char *strs;
 	int tries;
 
@@ -65,13 +64,13 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 		c->nack_errors++;
 		return;
 	}
-	if ((strs = malloc(len + 4)) == NULL) {
+	if ((strs = malloc(len)) == NULL) {
 		log_err("%s:%lu: out of memory", c->ackpath, lineno);
 		c->nack_errors++;
 		return;
 	}
-	if (wire_ack_parse(line, len, &a, strs, len + 4, &why) == -1 ||
-	    a.topic == NULL) {
+	if (wire_ack_parse(line, len, &a, strs, len) == -1 ||
+	    a.topic == NULL || a.partition < 0 || a.last < 0) {
 		log_warn("%s:%lu: ack has no topic, partition and last_offset; "
 		    "nothing to commit", c->ackpath, lineno);
 		c->nack_errors++;
@@ -96,7 +95,7 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 		    a.last + 1, rd_kafka_err2str(err));
 		c->nack_errors++;
 	} else {
-		c->ncommits++;
+		atomic_fetch_add(&c->ncommits, 1);
 		log_info("committed %s[%d]@%lld", a.topic, a.partition,
 		    a.last + 1);
 	}

@@ -1,9 +1,10 @@
 /*
- * kcons.h - what kcons's two rooms share: main.c consumes and prints,
- * ack.c (--commit-acks) reads s3put's ack lines in a thread of its own
- * and commits what they name.  The ack thread reads joined and
- * stopping (atomics) and owns ncommits and nack_errors until it is
- * joined; both threads use rk, which librdkafka allows.
+ * kcons.h - what kcons's rooms share: main.c consumes and prints;
+ * parts.c knows the partitions, where they start and which are at
+ * their end; ack.c (--commit-acks) reads s3put's ack lines in a thread
+ * of its own and commits what they name.  The two threads share joined,
+ * stopping and ncommits (atomics); the ack thread owns nack_errors until
+ * it is joined; both use rk, which librdkafka allows.
  */
 #ifndef KCONS_KCONS_H
 #define KCONS_KCONS_H
@@ -48,8 +49,23 @@ struct kcons {
 	pthread_t		 ack_thread;
 	atomic_int		 ack_done;
 	atomic_int		 ack_abandon;
-	unsigned long		 ncommits, nack_errors;
+	atomic_ulong		 ncommits;	/* read by QP_STATS too */
+	unsigned long		 nack_errors;
 };
+
+/* Where -o starts each partition. */
+struct kcons_start {
+	int64_t	 offset;	/* RD_KAFKA_OFFSET_* or absolute */
+	int64_t	 time_ms;	/* s@MS, else -1 */
+};
+
+/* parts.c */
+struct kcons_part *part_find(struct kcons *, const char *topic,
+	    int32_t partition);
+void	parts_clear(struct kcons *);
+void	parts_set(struct kcons *, const rd_kafka_topic_partition_list_t *);
+int	parse_offset(const char *, struct kcons_start *);
+int	assign_all(struct kcons *, const struct kcons_start *);
 
 /* ack.c: the thread that reads ack lines from ackpath and commits. */
 void	*ack_main(void *);

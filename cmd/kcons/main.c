@@ -78,49 +78,6 @@ static struct cli cli = {
 	NULL, 0
 };
 
-/* ---- partitions and end-of-partition tracking ---- */
-
-static struct kcons_part *
-part_find(struct kcons *c, const char *topic, int32_t partition)
-{
-	size_t i;
-
-	for (i = 0; i < c->nparts; i++)
-		if (c->parts[i].partition == partition &&
-		    strcmp(c->parts[i].topic, topic) == 0)
-			return &c->parts[i];
-	return NULL;
-}
-
-static void
-parts_clear(struct kcons *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nparts; i++)
-		free(c->parts[i].topic);
-	free(c->parts);
-	c->parts = NULL;
-	c->nparts = c->neof = 0;
-}
-
-static void
-parts_set(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
-{
-	int i;
-
-	parts_clear(c);
-	if (l == NULL || l->cnt == 0)
-		return;
-	c->parts = calloc((size_t)l->cnt, sizeof(*c->parts));
-	for (i = 0; c->parts != NULL && i < l->cnt; i++) {
-		c->parts[i].topic = strdup(l->elems[i].topic);
-		c->parts[i].partition = l->elems[i].partition;
-	}
-	c->nparts = c->parts != NULL ? (size_t)l->cnt : 0;
-	atomic_store(&c->joined, 1);
-}
-
 static void
 rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *parts, void *opaque)
@@ -178,110 +135,6 @@ put_envelope(struct obuf *o, const rd_kafka_message_t *m)
 		    &vlen) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
 			wire_envelope_header(o, i, name, val, vlen);
 	wire_envelope_end(o, m->payload, m->len);
-}
-
-/* ---- offsets ---- */
-
-struct kcons_start {
-	int64_t	 offset;	/* RD_KAFKA_OFFSET_* or absolute */
-	int64_t	 time_ms;	/* s@MS, else -1 */
-};
-
-static int
-parse_offset(const char *s, struct kcons_start *st)
-{
-	char *end;
-	long long v;
-
-	st->time_ms = -1;
-	if (strcmp(s, "beginning") == 0)
-		st->offset = RD_KAFKA_OFFSET_BEGINNING;
-	else if (strcmp(s, "end") == 0)
-		st->offset = RD_KAFKA_OFFSET_END;
-	else if (strcmp(s, "stored") == 0)
-		st->offset = RD_KAFKA_OFFSET_STORED;
-	else {
-		int time = strncmp(s, "s@", 2) == 0;
-		const char *num = time ? s + 2 : s;
-
-		errno = 0;
-		v = strtoll(num, &end, 10);
-		if (errno != 0 || end == num || *end != '\0')
-			return -1;
-		if (time) {
-			if (v < 0)
-				return -1;
-			st->time_ms = v;
-			st->offset = 0;
-		} else if (*num == '-') {
-			if (v == 0)
-				return -1;
-			st->offset = RD_KAFKA_OFFSET_TAIL(-v);
-		} else
-			st->offset = v;
-	}
-	return 0;
-}
-
-/*
- * Without a group: assign every partition of every topic, starting at
- * st.  Returns 0 or an exit status.
- */
-static int
-assign_all(struct kcons *c, const struct kcons_start *st)
-{
-	const struct rd_kafka_metadata *md;
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_resp_err_t err;
-	rd_kafka_topic_t *rkt;
-	size_t t;
-	int i;
-
-	l = rd_kafka_topic_partition_list_new(16);
-	for (t = 0; t < c->ntopics; t++) {
-		rkt = rd_kafka_topic_new(c->rk, c->topics[t], NULL);
-		err = rd_kafka_metadata(c->rk, 0, rkt, &md, 10000);
-		rd_kafka_topic_destroy(rkt);
-		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			log_err("%s: cannot get metadata: %s", c->topics[t],
-			    rd_kafka_err2str(err));
-			rd_kafka_topic_partition_list_destroy(l);
-			return EX_UNAVAILABLE;
-		}
-		if (md->topic_cnt != 1 || md->topics[0].err ||
-		    md->topics[0].partition_cnt == 0) {
-			log_err("%s: %s", c->topics[t], md->topic_cnt == 1 &&
-			    md->topics[0].err ? rd_kafka_err2str(
-			    md->topics[0].err) : "no such topic");
-			rd_kafka_metadata_destroy(md);
-			rd_kafka_topic_partition_list_destroy(l);
-			return EX_NOINPUT;
-		}
-		for (i = 0; i < md->topics[0].partition_cnt; i++)
-			rd_kafka_topic_partition_list_add(l, c->topics[t],
-			    md->topics[0].partitions[i].id)->offset =
-			    st->time_ms >= 0 ? st->time_ms : st->offset;
-		rd_kafka_metadata_destroy(md);
-	}
-	if (st->time_ms >= 0 &&
-	    (err = rd_kafka_offsets_for_times(c->rk, l, 10000)) !=
-	    RD_KAFKA_RESP_ERR_NO_ERROR) {
-		log_err("offsets for time %lld: %s", (long long)st->time_ms,
-		    rd_kafka_err2str(err));
-		rd_kafka_topic_partition_list_destroy(l);
-		return EX_UNAVAILABLE;
-	}
-	for (i = 0; i < l->cnt; i++)
-		log_debug("start %s[%d] at offset %lld", l->elems[i].topic,
-		    (int)l->elems[i].partition, (long long)l->elems[i].offset);
-	parts_set(c, l);
-	err = rd_kafka_assign(c->rk, l);
-	rd_kafka_topic_partition_list_destroy(l);
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		log_err("assign: %s", rd_kafka_err2str(err));
-		return EX_SOFTWARE;
-	}
-	return 0;
 }
 
 /* ---- the loop ---- */
@@ -361,7 +214,7 @@ kcons_stats(const struct kcons *c, int final)
 	struct stat_field f[] = {
 		{ "records_out", "Count", (double)c->nmsgs },
 		{ "bytes", "Bytes", (double)c->bytes },
-		{ "commits", "Count", (double)c->ncommits },
+		{ "commits", "Count", (double)atomic_load(&c->ncommits) },
 	};
 
 	stats_emit(f, 3, final);
@@ -568,7 +421,7 @@ out:
 			sig_sleep(50);
 		}
 		pthread_join(c->ack_thread, NULL);
-		log_info("%lu commits from acks", c->ncommits);
+		log_info("%lu commits from acks", atomic_load(&c->ncommits));
 		if (c->nack_errors > 0 && c->status == 0)
 			c->status = EX_DATAERR;
 	}

@@ -137,7 +137,7 @@ kprod_deadline_passed(struct kprod *k)
 		k->deadline_hit = 1;
 		log_warn("the deadline (QP_DEADLINE_MS) has come: %d messages "
 		    "undelivered, %lu lines read", rd_kafka_outq_len(k->rk),
-		    k->nread);
+		    k->in.nread);
 	}
 	return k->deadline_hit;
 }
@@ -159,10 +159,10 @@ void
 kprod_stats(struct kprod *k, int final)
 {
 	struct stat_field f[] = {
-		{ "records_in", "Count", (double)k->nread },
+		{ "records_in", "Count", (double)k->in.nread },
 		{ "delivered", "Count", (double)k->ndelivered },
 		{ "failed", "Count", (double)k->nfailed },
-		{ "bad_lines", "Count", (double)k->nbad },
+		{ "bad_lines", "Count", (double)k->in.nbad },
 		{ "bytes", "Bytes", (double)k->bytes },
 		{ "delivery_latency_ms", "Milliseconds", k->ndelivered ?
 		    k->latency_us / k->ndelivered / 1000 : 0 },

@@ -11,6 +11,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "cli.h"
 #include "jsonl.h"
 #include "obuf.h"
 
@@ -32,8 +33,7 @@ struct kprod {
 	const char		*hvalues[KPROD_MAX_HEADERS];
 	size_t			 nheaders;
 	int			 raw, report;
-	enum jsonl_policy	 on_error;
-	size_t			 max_line;
+	struct cli_input	 in;		/* the input, what was read */
 
 	struct obuf		 out;		/* stdout: reports */
 	struct obuf		 failed;	/* --failed FILE */
@@ -55,7 +55,7 @@ struct kprod {
 	unsigned long long	 queue_max_bytes; /* ... .max.kbytes */
 	unsigned long long	 queued_bytes;	/* ours, not yet reported */
 
-	unsigned long		 nread, nbad, naccepted, nsent;
+	unsigned long		 naccepted, nsent;
 	unsigned long		 ndelivered, nfailed;
 	unsigned long		 npossibly;	/* failed, maybe persisted */
 	unsigned long long	 bytes;
@@ -65,7 +65,6 @@ struct kprod {
 		unsigned long		n;
 	} reasons[KPROD_MAX_REASONS];
 	int			 fatal;
-	int			 input_err;	/* EX_NOINPUT / EX_IOERR seen */
 
 	long long		 timeout_ms;	/* message.timeout.ms */
 	long long		 deadline;	/* epoch ms to stop at; 0: none */

@@ -182,10 +182,10 @@ kprod_option(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
 		k->failed_path = arg;
 		return CLI_GO_ON;
 	case OPT_MAX_LINE:
-		return cli_size("--max-line", arg, &k->max_line) ? EX_USAGE :
+		return cli_size("--max-line", arg, &k->in.max_line) ? EX_USAGE :
 		    CLI_GO_ON;
 	case OPT_ON_ERROR:
-		return cli_on_error(arg, &k->on_error) ? EX_USAGE : CLI_GO_ON;
+		return cli_on_error(arg, &k->in.on_error) ? EX_USAGE : CLI_GO_ON;
 	case OPT_RAW:
 		k->raw = 1;
 		return CLI_GO_ON;
@@ -269,15 +269,10 @@ kprod_settings(struct kprod *k, rd_kafka_conf_t *conf)
 static int
 kprod_outputs(struct kprod *k)
 {
-	char why[512];
-	int fd;
+	int fd, st;
 
-	if (clock_deadline(&k->deadline, why, sizeof(why)) == -1) {
-		log_err("%s", why);
-		return EX_CONFIG;
-	}
-	if (k->deadline != 0)
-		k->deadline -= KPROD_STOP_MS;
+	if ((st = cli_deadline(&k->deadline, KPROD_STOP_MS)) != CLI_GO_ON)
+		return st;
 	if (k->failed_path != NULL) {
 		fd = open(k->failed_path, O_WRONLY | O_CREAT | O_TRUNC |
 		    O_CLOEXEC, 0666);
@@ -315,7 +310,7 @@ kprod_run(struct kprod *k, int nfiles, char **files)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	kprod_stats(k, 1);
 	log_info("%lu lines read, %lu messages delivered, %llu bytes, "
-	    "%.3f s", k->nread, k->ndelivered, k->bytes,
+	    "%.3f s", k->in.nread, k->ndelivered, k->bytes,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return stopped;
@@ -330,13 +325,13 @@ kprod_status(struct kprod *k, int stopped)
 {
 	int status, failed;
 
-	status = cli_bad_lines(k->nbad, k->on_error);
-	if (k->input_err)
-		status = k->input_err;
+	status = cli_bad_lines(k->in.nbad, k->in.on_error);
+	if (k->in.err)
+		status = k->in.err;
 	if (stopped && k->deadline_hit) {
 		/* Unread lines are not delivered either: not a success. */
 		log_err("the deadline came before the end of the input: %lu "
-		    "lines read, the rest not produced", k->nread);
+		    "lines read, the rest not produced", k->in.nread);
 		status = EX_UNAVAILABLE;
 	}
 	if ((failed = kprod_failures(k)) != 0)
@@ -379,7 +374,7 @@ main(int argc, char **argv)
 	cli.libs = libs;
 	memset(&k, 0, sizeof(k));
 	k.partition = RD_KAFKA_PARTITION_UA;
-	k.max_line = JSONL_DEFAULT_MAX_LINE;
+	k.in.max_line = JSONL_DEFAULT_MAX_LINE;
 	conf = kconf_new();
 	if ((st = kprod_defaults(conf)) != CLI_GO_ON ||
 	    (st = kprod_options(&k, &cli, conf, argc, argv)) != CLI_GO_ON ||

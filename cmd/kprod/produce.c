@@ -222,61 +222,45 @@ produce(struct kprod *k, const char *line, size_t len)
 	rd_kafka_poll(k->rk, 0);
 }
 
-/*
- * Read one input to its end (or a stop).  Returns 0 to go on with the
- * next input, -1 to stop reading altogether.
- */
+/* cli_input's hooks: each good line produced; stop when kprod must. */
+static int
+take(void *arg, const char *name, unsigned long lineno, const char *line,
+    size_t len)
+{
+	(void)name;
+	(void)lineno;
+	produce(arg, line, len);
+	return 0;
+}
+
+static int
+next(void *arg)
+{
+	struct kprod *k = arg;
+
+	if (stats_due())
+		kprod_stats(k, 0);
+	return k->fatal || sig_caught() || (k->deadline != 0 &&
+	    (k->in.nread & 255) == 0 && kprod_deadline_passed(k)) ||
+	    k->deadline_hit ? -1 : 0;
+}
+
+/* The batch points into the reader's buffer: it goes before the buffer. */
+static void
+done(void *arg)
+{
+	flush_batch(arg);
+}
+
 int
 kprod_input(struct kprod *k, const char *path)
 {
-	struct jsonl_reader r;
-	enum jsonl_status st;
-	const char *line;
-	char why[512];
-	size_t len;
-	int rc = 0;
-
-	if (jsonl_open_path(&r, path, k->max_line) == -1) {
-		log_err("%s: %s", path, strerror(errno));
-		k->input_err = errno == ENOMEM ? EX_OSERR : EX_NOINPUT;
-		return errno == ENOMEM ? -1 : 0;
-	}
-	r.wait = kprod_wait;
-	r.wait_arg = k;
-	r.validate = !k->raw;
-	r.records_only = 1;	/* kcons -J adds the envelope's level */
-	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
-		if (st == JSONL_INTERRUPTED) {
-			rc = -1;
-			break;
-		}
-		if (st == JSONL_ERROR) {
-			log_err("%s: %s", r.name, strerror(errno));
-			k->input_err = EX_IOERR;
-			break;
-		}
-		k->nread++;
-		if (st != JSONL_LINE) {
-			jsonl_describe(&r, st, why, sizeof(why));
-			log_err("%s", why);
-			k->nbad++;
-			if (k->on_error == JSONL_ON_ERROR_FAIL) {
-				rc = -1;
-				break;
-			}
-			continue;
-		}
-		produce(k, line, len);
-		if (stats_due())
-			kprod_stats(k, 0);
-		if (k->fatal || sig_caught() || (k->deadline != 0 &&
-		    (k->nread & 255) == 0 && kprod_deadline_passed(k)) ||
-		    k->deadline_hit) {
-			rc = -1;
-			break;
-		}
-	}
-	flush_batch(k);
-	jsonl_close(&r);
-	return rc;
+	k->in.wait = kprod_wait;
+	k->in.take = take;
+	k->in.next = next;
+	k->in.done = done;
+	k->in.arg = k;
+	k->in.validate = !k->raw;
+	k->in.records_only = 1;	/* kcons -J adds the envelope's level */
+	return cli_input(&k->in, path);
 }

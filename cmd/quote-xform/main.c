@@ -140,11 +140,11 @@ xform_options(struct xform *x, struct cli *cli, struct program *p,
 			st = arg_option(&p->args, ch, optarg, argc, argv);
 			break;
 		case OPT_MAX_LINE:
-			st = cli_size("--max-line", optarg, &x->max_line) ?
+			st = cli_size("--max-line", optarg, &x->in.max_line) ?
 			    EX_USAGE : CLI_GO_ON;
 			break;
 		case OPT_ON_ERROR:
-			st = cli_on_error(optarg, &x->on_error) ? EX_USAGE :
+			st = cli_on_error(optarg, &x->in.on_error) ? EX_USAGE :
 			    CLI_GO_ON;
 			break;
 		case OPT_PRINT_DEFAULT:
@@ -232,12 +232,12 @@ xform_run(struct xform *x, int nfiles, char **files)
 	}
 	jq_teardown(&x->jq);
 	xform_stats(x, 1);
-	bad = cli_bad_lines(x->nbad, x->on_error);
-	log_info("%lu lines read, %lu values written", x->nread, x->nout);
+	bad = cli_bad_lines(x->in.nbad, x->in.on_error);
+	log_info("%lu lines read, %lu values written", x->in.nread, x->nout);
 	if (x->halted && status == 0)
 		return x->halt_status;
-	if (status == 0 && x->input_err)
-		status = x->input_err;
+	if (status == 0 && x->in.err)
+		status = x->in.err;
 	if (status == 0)
 		status = bad;
 	return status;
@@ -256,7 +256,7 @@ main(int argc, char **argv)
 	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
 		return st;
 	memset(&x, 0, sizeof(x));
-	x.max_line = JSONL_DEFAULT_MAX_LINE;
+	x.in.max_line = JSONL_DEFAULT_MAX_LINE;
 	p.args = jv_object();
 	if ((st = xform_options(&x, &cli, &p, argc, argv)) != CLI_GO_ON ||
 	    (st = program_text(&p)) != CLI_GO_ON) {

@@ -148,68 +148,43 @@ void
 xform_stats(const struct xform *x, int final)
 {
 	struct stat_field f[] = {
-		{ "records_in", "Count", (double)x->nread },
+		{ "records_in", "Count", (double)x->in.nread },
 		{ "records_out", "Count", (double)x->nout },
-		{ "bad_lines", "Count", (double)x->nbad },
+		{ "bad_lines", "Count", (double)x->in.nbad },
 	};
 
 	stats_emit(f, 3, final);
 }
 
-/* Returns 0 to go on with the next input, -1 to stop reading. */
+/* cli_input's hooks: the program run on each good line; stop when done. */
+static int
+take(void *arg, const char *name, unsigned long lineno, const char *line,
+    size_t len)
+{
+	if (len > INT_MAX)
+		return -1;
+	return run_one(arg, name, lineno, line, len);
+}
+
+static int
+next(void *arg)
+{
+	struct xform *x = arg;
+
+	if (stats_due())
+		xform_stats(x, 0);
+	return x->halted || obuf_error(&x->out) ? -1 : 0;
+}
+
 int
 xform_input(struct xform *x, const char *path)
 {
-	struct jsonl_reader r;
-	enum jsonl_status st;
-	const char *line;
-	char why[512];
-	size_t len;
-	int rc = 0, bad;
-
-	if (jsonl_open_path(&r, path, x->max_line) == -1) {
-		log_err("%s: %s", path, strerror(errno));
-		x->input_err = errno == ENOMEM ? EX_OSERR : EX_NOINPUT;
-		return errno == ENOMEM ? -1 : 0;
-	}
-	r.wait = xform_wait;
-	r.wait_arg = x;
-	r.validate = 1;
-	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
-		if (st == JSONL_INTERRUPTED) {
-			rc = -1;
-			break;
-		}
-		if (st == JSONL_ERROR) {
-			log_err("%s: %s", r.name, strerror(errno));
-			x->input_err = EX_IOERR;
-			break;
-		}
-		x->nread++;
-		bad = 0;
-		if (st != JSONL_LINE) {
-			jsonl_describe(&r, st, why, sizeof(why));
-			log_err("%s", why);
-			bad = 1;
-		} else if (len > INT_MAX ||
-		    run_one(x, r.name, r.lineno, line, len) == -1)
-			bad = 1;
-		if (stats_due())
-			xform_stats(x, 0);
-		if (x->halted || obuf_error(&x->out)) {
-			rc = -1;
-			break;
-		}
-		if (bad) {
-			x->nbad++;
-			if (x->on_error == JSONL_ON_ERROR_FAIL) {
-				rc = -1;
-				break;
-			}
-		}
-	}
-	jsonl_close(&r);
-	return rc;
+	x->in.wait = xform_wait;
+	x->in.take = take;
+	x->in.next = next;
+	x->in.arg = x;
+	x->in.validate = 1;
+	return cli_input(&x->in, path);
 }
 
 int

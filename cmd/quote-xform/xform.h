@@ -9,17 +9,16 @@
 #include <jq.h>
 #include <jv.h>
 
+#include "cli.h"
 #include "jsonl.h"
 #include "obuf.h"
 
 struct xform {
 	jq_state		*jq;
 	struct obuf		 out;
-	enum jsonl_policy	 on_error;
-	size_t			 max_line;
-	unsigned long		 nread, nout, nbad;
+	struct cli_input	 in;		/* the input, what was read */
+	unsigned long		 nout;
 	int			 halted, halt_status;
-	int			 input_err;
 };
 
 /*

@@ -147,7 +147,7 @@ option(struct s3put *p, int ch, const char *arg)
 			return EX_USAGE;
 		break;
 	case OPT_MAX_LINE:
-		if (cli_size("--max-line", arg, &p->max_line) == -1)
+		if (cli_size("--max-line", arg, &p->in.max_line) == -1)
 			return EX_USAGE;
 		break;
 	case OPT_MAX_RECORDS:
@@ -159,7 +159,7 @@ option(struct s3put *p, int ch, const char *arg)
 		p->gzip = 0;
 		break;
 	case OPT_ON_ERROR:
-		if (cli_on_error(arg, &p->on_error) == -1)
+		if (cli_on_error(arg, &p->in.on_error) == -1)
 			return EX_USAGE;
 		break;
 	case OPT_PART_SIZE:
@@ -211,6 +211,7 @@ start(struct s3put *p)
 		return st;
 	awscred_describe(&p->s3.cred, desc, sizeof(desc));
 	log_info("%s, region %s", desc, p->s3.region);
+	sig_install();
 	p->s3.interruptible = 1;
 	if (s3_head_bucket(&p->s3) == -1 && p->s3.status != 403) {
 		s3_strerror(&p->s3, why, sizeof(why));
@@ -249,7 +250,7 @@ run(struct s3put *p)
 	if (p->spool_dir != NULL)
 		status = replay_spool(p);
 	if (status == 0 && !has_failed(p))
-		status = read_input(p);
+		read_input(p);
 	close_all(p);		/* EOF, a signal or a failure: flush all */
 	pthread_mutex_lock(&p->mu);
 	p->done = 1;
@@ -260,7 +261,7 @@ run(struct s3put *p)
 	if (obuf_close(&p->out) != 0 && !p->failed)
 		fail(p, EX_IOERR, "stdout: %s", strerror(p->out.err));
 	log_info("%lu lines read, %lu records, %lu objects stored (%lu "
-	    "records, %zu bytes), %lu requests retried", p->nread,
+	    "records, %zu bytes), %lu requests retried", p->in.nread,
 	    p->nrecords, p->nobjects, p->nstored_records, p->stored_bytes,
 	    p->nretries);
 	if (status == 0)
@@ -268,8 +269,10 @@ run(struct s3put *p)
 	if (status == 0)
 		status = p->input_err;
 	if (status == 0)
+		status = p->in.err;
+	if (status == 0)
 		status = p->spool_err;
-	st = cli_bad_lines(p->nbad, p->on_error);
+	st = cli_bad_lines(p->in.nbad, p->in.on_error);
 	return status != 0 ? status : st;
 }
 
@@ -289,7 +292,7 @@ main(int argc, char **argv)
 	p.max_bytes = 64 * 1024 * 1024;
 	p.part_size = 8 * 1024 * 1024;
 	p.max_age_ms = 300000;
-	p.max_line = JSONL_DEFAULT_MAX_LINE;
+	p.in.max_line = JSONL_DEFAULT_MAX_LINE;
 	p.gzip = 1;
 	p.level = 6;
 	cli_s3_defaults(&p.s3);
@@ -304,7 +307,6 @@ main(int argc, char **argv)
 	if ((st = parse_target(&p, argv[optind])) != CLI_GO_ON)
 		goto out;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	sig_install();
 	if ((st = start(&p)) == CLI_GO_ON)
 		st = run(&p);
 	s3_close(&p.s3);
@@ -312,5 +314,6 @@ main(int argc, char **argv)
 out:
 	tmpl_free(p.tmpl);
 	json_path_free(p.time_field);
+	free(p.scratch);
 	return st;
 }

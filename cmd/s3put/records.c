@@ -102,11 +102,15 @@ envelope(struct s3put *p, const char *line, size_t len,
 	return wire_envelope_parse(line, len, e, why) == 0 ? 1 : -1;
 }
 
-/* Take one good line.  Returns 0, or -1 for a bad record (reported). */
+/*
+ * Take one good line (cli_input's hook).  Returns 0, or -1 for a bad
+ * record (said).
+ */
 static int
-take(struct s3put *p, const char *name, unsigned long lineno,
-    const char *line, size_t len)
+take(void *arg, const char *name, unsigned long lineno, const char *line,
+    size_t len)
 {
+	struct s3put *p = arg;
 	char prefix[KEY_MAX], tname[256];
 	struct wire_envelope e;
 	const char *rec = line, *why = NULL;
@@ -119,10 +123,19 @@ take(struct s3put *p, const char *name, unsigned long lineno,
 		log_err("%s:%lu: %s", name, lineno, why);
 		return -1;
 	}
-	if (env) {
-		rec = e.value;
-		reclen = e.vlen;
-	} else if (tmpl_uses_kafka(p->tmpl)) {
+	if (env && e.kcat && e.vlen > p->scratchlen) {
+		free(p->scratch);
+		if ((p->scratch = malloc(e.vlen)) == NULL) {
+			p->scratchlen = 0;
+			log_err("out of memory");
+			p->input_err = EX_OSERR;
+			return 0;
+		}
+		p->scratchlen = e.vlen;
+	}
+	if (env)
+		reclen = wire_envelope_record(&e, p->scratch, &rec);
+	else if (tmpl_uses_kafka(p->tmpl)) {
 		log_err("%s:%lu: not a Kafka envelope, but the key template "
 		    "uses {topic}, {partition} or {offset}", name, lineno);
 		return -1;
@@ -219,7 +232,7 @@ s3put_stats(struct s3put *p, int final)
 	f[3] = (struct stat_field){ "bytes_stored", "Bytes",
 	    (double)p->stored_bytes };
 	f[4] = (struct stat_field){ "retries", "Count", (double)p->nretries };
-	f[5] = (struct stat_field){ "bad_lines", "Count", (double)p->nbad };
+	f[5] = (struct stat_field){ "bad_lines", "Count", (double)p->in.nbad };
 	f[6] = (struct stat_field){ "bytes_open", "Bytes", (double)raw };
 	f[7] = (struct stat_field){ "upload_ms", "Milliseconds",
 	    p->nobjects ? p->upload_ms / p->nobjects : 0 };
@@ -248,52 +261,30 @@ wait_input(void *arg, int fd)
 	}
 }
 
-int
+/* After each line: between waits, aged batches are closed every 4096. */
+static int
+next(void *arg)
+{
+	struct s3put *p = arg;
+
+	if (p->input_err != 0)
+		return -1;
+	if (stats_due())
+		s3put_stats(p, 0);
+	if ((p->in.nread & 4095) == 0 && (close_aged(p), has_failed(p)))
+		return -1;
+	return 0;
+}
+
+void
 read_input(struct s3put *p)
 {
-	struct jsonl_reader r;
-	enum jsonl_status st;
-	const char *line;
-	char why[512];
-	size_t len;
-	unsigned long n = 0;
-
-	if (jsonl_open(&r, STDIN_FILENO, "<stdin>", p->max_line) == -1) {
-		log_err("out of memory");
-		return EX_OSERR;
-	}
-	r.wait = wait_input;
-	r.wait_arg = p;
-	r.validate = 1;
+	p->in.wait = wait_input;
+	p->in.take = take;
+	p->in.next = next;
+	p->in.arg = p;
+	p->in.validate = 1;
 	/* Without envelopes no line gets an envelope's extra level. */
-	r.records_only = p->envelope == ENV_NEVER;
-	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
-		if (st == JSONL_INTERRUPTED)
-			break;
-		if (st == JSONL_ERROR) {
-			log_err("<stdin>: %s", strerror(errno));
-			p->input_err = EX_IOERR;
-			break;
-		}
-		p->nread++;
-		if (st != JSONL_LINE) {
-			jsonl_describe(&r, st, why, sizeof(why));
-			log_err("%s", why);
-		}
-		if (st != JSONL_LINE ||
-		    take(p, r.name, r.lineno, line, len) == -1) {
-			p->nbad++;
-			if (p->on_error == JSONL_ON_ERROR_FAIL)
-				break;
-		}
-		if (p->input_err != 0)
-			break;
-		if (stats_due())
-			s3put_stats(p, 0);
-		/* Between waits, aged batches are closed every 4096 lines. */
-		if ((++n & 4095) == 0 && (close_aged(p), has_failed(p)))
-			break;
-	}
-	jsonl_close(&r);
-	return 0;
+	p->in.records_only = p->envelope == ENV_NEVER;
+	(void)cli_input(&p->in, "-");
 }

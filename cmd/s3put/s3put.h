@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "cli.h"
 #include "jsonl.h"
 #include "obuf.h"
 #include "s3.h"
@@ -73,17 +74,19 @@ struct s3put {
 	enum envelope_mode envelope;
 	struct json_path *time_field;
 	unsigned long	 max_records;
-	size_t		 max_bytes, part_size, max_line;
+	size_t		 max_bytes, part_size;
 	long long	 max_age_ms;
 	int		 gzip, level;
-	enum jsonl_policy on_error;
 	const char	*spool_dir;
 	char		 run_id[17];	/* names objects from plain records */
 	unsigned long	 seq;
 	/* reading */
 	struct batch	*open;
-	unsigned long	 nread, nbad, nrecords;
-	int		 input_err;
+	struct cli_input in;		/* stdin, what was read */
+	unsigned long	 nrecords;
+	int		 input_err;	/* a batch could not be made */
+	char		*scratch;	/* a kcat payload's record, decoded */
+	size_t		 scratchlen;
 	int		 spool_err;	/* a kept object was set aside */
 	/* the hand-off */
 	pthread_mutex_t	 mu;
@@ -124,7 +127,7 @@ void	 close_all(struct s3put *);
 long long close_aged(struct s3put *);
 
 /* records.c */
-int	 read_input(struct s3put *);
+void	 read_input(struct s3put *);
 void	 s3put_stats(struct s3put *, int final);
 
 #endif

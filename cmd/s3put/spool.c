@@ -192,7 +192,6 @@ read_entry(const char *dir, const char *name)
 	struct spool_entry *e = calloc(1, sizeof(*e));
 	char doc[8192], strs[8192], base[PATH_MAX], obj[PATH_MAX + 8];
 	struct wire_ack a;
-	const char *why;
 	size_t n, len = 0;
 	FILE *fp;
 
@@ -210,7 +209,7 @@ read_entry(const char *dir, const char *name)
 	fclose(fp);
 	doc[len] = '\0';
 	if (json_validate(doc, len, NULL) == -1 ||
-	    wire_ack_parse(doc, len, &a, strs, sizeof(strs), &why) == -1 ||
+	    wire_ack_parse(doc, len, &a, strs, sizeof(strs)) == -1 ||
 	    a.bucket == NULL || a.key == NULL || a.records < 0)
 		goto fail;
 	snprintf(obj, sizeof(obj), "%s.gz", base);

@@ -125,6 +125,14 @@ m={}
 for l in open(sys.argv[1]):
     e=json.loads(l); m.setdefault(e["partition"], e["offset"])
 print(m.get(0), m.get(1), m.get(2))' "$T/re")" "10 5 0"
+# Acks from another writer: members kcons does not need may be of any
+# kind, and a member's name may be escaped, as JSON allows.
+cat >"$T/ackfile2" <<'X'
+{"bucket":1,"key":"k2","records":1.0,"etag":null,"topic":"acks","partition":2,"first_offset":0,"last\u005foffset":6}
+X
+timeout 60 kcons -b "$BROKERS" -t acks -G ackgrp2 -e --commit-acks "$T/ackfile2" >/dev/null 2>"$T/err"; rc=$?
+is "an ack with odd members kcons does not need, and an escaped last_offset: committed (p2@7), exit 0" \
+    "$rc $(committed ackgrp2 acks 3)" "0 None None 7"
 
 # --- --commit-acks over a FIFO with a sink that acks batches of 10
 quote_lines 301 >"$T/q2"

@@ -21,6 +21,16 @@ s3put --endpoint "$S3_URL" --on-error=skip --time-field .t 's3://lake/skip/' <"$
 is "--on-error=skip: exit 0" "$rc" 0
 printf '{"topic":"q","partition":0,"value":1}\n' | s3put --endpoint "$S3_URL" 's3://lake/env/' >/dev/null 2>"$T/err"; rc=$?
 is "a broken envelope (no offset) is a bad line" "$rc $(grep -c '<stdin>:1: an envelope needs topic' "$T/err")" "65 1"
+# kcat -J's envelope: payload (the message's bytes as a string) and ts.
+cat >"$T/kcat" <<'X'
+{"topic":"q","partition":0,"offset":7,"tstype":"create","ts":1683926186000,"broker":1,"key":null,"payload":"{\"a\":[1,2]}"}
+{"topic":"q","partition":0,"offset":8,"tstype":"create","ts":1683926186000,"broker":1,"key":null,"payload":"not json"}
+X
+s3put --endpoint "$S3_URL" --no-gzip --max-records 1 's3://lake/kcat/dt=%Y-%m-%d/{topic}/{offset}.jsonl' \
+    <"$T/kcat" >"$T/acks" 2>"$T/err"; rc=$?
+is "kcat -J lines: stored under ts's day, the payload's JSON as the record, else the string" \
+    "$rc $(aws3 s3 cp s3://lake/kcat/dt=2023-05-12/q/00000000000000000007.jsonl - 2>&1) $(aws3 s3 cp s3://lake/kcat/dt=2023-05-12/q/00000000000000000008.jsonl - 2>&1)" \
+    '0 {"a":[1,2]} "not json"'
 echo '{"a":1}' | s3put --endpoint "$S3_URL" 's3://lake/x/{offset}.gz' >/dev/null 2>"$T/err"; rc=$?
 is "a plain record under a template with {offset}: a bad line" "$rc $(grep -c 'not a Kafka envelope' "$T/err")" "65 1"
 head -c 3000 /dev/zero | tr '\0' x | sed 's/.*/"&"/' | s3put --endpoint "$S3_URL" --max-line 1K 's3://lake/long/' >/dev/null 2>"$T/err"; rc=$?

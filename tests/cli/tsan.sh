@@ -1,15 +1,17 @@
-#!/bin/bash
-# tests/tsan/run.sh TSAN_BIN_DIR PLAIN_BIN_DIR - the two tools with threads of their own
-# under ThreadSanitizer (`make tsan`): kcons with --commit-acks (the ack
-# thread beside the consumer) and s3put with its upload thread, in the
-# consumer side of the pipeline, over kmock and s3rver.  Any report
-# fails the run.  The brokers and the producer are the plain build:
-# librdkafka is not built for TSan, and only our code's threads are in
-# question here.  Prints TAP like the CLI tests.
-TB=$(cd "$1" && pwd); PB=$(cd "$2" && pwd)
-export QP_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export QP_BIN=$PB PATH=$PB:$PATH
+# The two tools with threads of their own under ThreadSanitizer (make
+# tsan and make check build them into $QP_TSAN_BIN): kcons with
+# --commit-acks (the ack thread beside the consumer) and s3put with its
+# upload thread, in the consumer side of the pipeline, over kmock and
+# s3rver.  Any report
+# fails the run.  The brokers, the producer and the readers are the
+# tools under test ($QP_BIN): librdkafka is not built for TSan, and only
+# our code's threads are in question here.
 . "$QP_ROOT/tests/lib.sh"
+if [ -z "${QP_TSAN_BIN:-}" ]; then
+	skip "no TSan build (QP_TSAN_BIN): make tsan, or make check, builds one"
+	done_testing
+fi
+TB=$QP_TSAN_BIN
 export TSAN_OPTIONS="halt_on_error=0:exitcode=66:log_path=$T/tsan"
 s3rver_start lake
 kmock_start -t quotes:3
@@ -17,7 +19,8 @@ quote_lines 3000 | kprod -b "$BROKERS" -t quotes -k .symbol 2>"$T/err"
 check "3000 records produced" test $? -eq 0
 
 mkfifo "$T/acks.fifo"
-"$TB/kcons" -b "$BROKERS" -t quotes -G tsan -J -e --commit-acks "$T/acks.fifo" \
+# QP_STATS: the consume loop reads the ack thread's commit count too.
+QP_STATS=0.01 "$TB/kcons" -b "$BROKERS" -t quotes -G tsan -J -e --commit-acks "$T/acks.fifo" \
     -X session.timeout.ms=6000 2>"$T/kcons.err" |
     "$TB/s3put" --endpoint "$S3_URL" --max-records 100 --max-age 0.2 --part-size 5M \
     's3://lake/{topic}/{partition}/{offset}.jsonl.gz' >"$T/acks.fifo" 2>"$T/s3put.err"
@@ -27,7 +30,7 @@ is "  ... every record stored" \
     "$(s3cat --endpoint "$S3_URL" s3://lake/quotes/ | sort | md5sum)" \
     "$(quote_lines 3000 | sort | md5sum)"
 is "  ... and every offset committed: a rerun of the group reads nothing" \
-    "$("$PB/kcons" -b "$BROKERS" -t quotes -G tsan -e 2>/dev/null | wc -l)" 0
+    "$(kcons -b "$BROKERS" -t quotes -G tsan -e 2>/dev/null | wc -l)" 0
 
 # A spool replay and stalls: the uploader busy while the main thread waits.
 s3proxy_start "$S3_URL"

@@ -1,0 +1,229 @@
+/*
+ * wire_test.c - the envelope and the ack line: what kcons -J writes,
+ * s3put reads (kcat's spelling too), what s3put acks and kcons commits,
+ * and what a hostile line cannot make them do.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "obuf.h"
+#include "tap.h"
+#include "wire.h"
+
+/* What an obuf wrote, through a pipe: the test's own output stays TAP. */
+static struct obuf o;
+static int fds[2];
+static char got[8192];
+
+static void
+begin(void)
+{
+	if (pipe(fds) == -1)
+		exit(1);
+	obuf_open(&o, fds[1], 4096);
+}
+
+static const char *
+end(void)
+{
+	ssize_t n;
+
+	obuf_close(&o);
+	close(fds[1]);
+	n = read(fds[0], got, sizeof(got) - 1);
+	close(fds[0]);
+	got[n > 0 ? n : 0] = '\0';
+	return got;
+}
+
+static int
+env(const char *line, struct wire_envelope *e, const char **why)
+{
+	return wire_envelope_parse(line, strlen(line), e, why);
+}
+
+static int
+ack(const char *line, struct wire_ack *a, char *buf, size_t len)
+{
+	return wire_ack_parse(line, strlen(line), a, buf, len);
+}
+
+int
+main(void)
+{
+	struct wire_envelope e;
+	struct wire_ack a;
+	const char *why, *s;
+	char strs[1024];
+	long long v;
+
+	/* The envelope, written as kcons -J writes it. */
+	begin();
+	wire_envelope_begin(&o, "quotes", 2, 1041, 1683926186000LL,
+	    "COMP-USA", 8);
+	wire_envelope_header(&o, 0, "h", "v", 1);
+	wire_envelope_header(&o, 1, "n", NULL, 0);
+	wire_envelope_end(&o, "{\"a\":1}", 7);
+	s = end();
+	TAP_OK(strcmp(s, "{\"topic\":\"quotes\",\"partition\":2,\"offset\":1041,"
+	    "\"timestamp\":1683926186000,\"key\":\"COMP-USA\",\"headers\":"
+	    "{\"h\":\"v\",\"n\":null},\"value\":{\"a\":1}}") == 0,
+	    "an envelope as DESIGN.md shows it: %s", s);
+	TAP_OK(env(s, &e, &why) == 0 && e.topiclen == 6 &&
+	    memcmp(e.topic, "quotes", 6) == 0 && e.partition == 2 &&
+	    e.offset == 1041 && e.timestamp == 1683926186000LL &&
+	    e.vlen == 7 && memcmp(e.value, "{\"a\":1}", 7) == 0,
+	    "  ... and read back whole");
+	begin();
+	wire_envelope_begin(&o, "t", 0, 0, -1, NULL, 0);
+	wire_envelope_end(&o, "not json\n", 9);
+	s = end();
+	TAP_OK(strcmp(s, "{\"topic\":\"t\",\"partition\":0,\"offset\":0,"
+	    "\"timestamp\":null,\"key\":null,\"headers\":{},\"value\":"
+	    "\"not json\\n\"}") == 0, "no timestamp or key: null; a value "
+	    "that is not one line of JSON: a string");
+
+	/* Reading: kcat's spelling, order, duplicates, hostile values. */
+	TAP_OK(env("{\"topic\":\"q\",\"partition\":1,\"offset\":5,\"tstype\":"
+	    "\"create\",\"ts\":1700000000000,\"broker\":1,\"key\":null,"
+	    "\"payload\":\"x\"}", &e, &why) == 0 && e.timestamp ==
+	    1700000000000LL && e.vlen == 3, "kcat -J's payload and ts");
+	TAP_OK(env("{\"value\":[1],\"offset\":7,\"partition\":0,\"topic\":\"a\"}",
+	    &e, &why) == 0 && e.offset == 7 && e.timestamp == -1,
+	    "members in any order; no timestamp: -1");
+	TAP_OK(env("{\"topic\":\"a\",\"partition\":0,\"offset\":1,\"value\":1,"
+	    "\"offset\":999}", &e, &why) == 0 && e.offset == 1,
+	    "a member written twice: the first counts");
+	TAP_OK(env("{\"topic\":\"a\",\"partition\":0,\"value\":1}", &e,
+	    &why) == -1 && strstr(why, "needs topic") != NULL,
+	    "no offset: refused, with why");
+	TAP_OK(env("{\"topic\":\"a\",\"partition\":0,\"offset\":1.5,"
+	    "\"value\":1}", &e, &why) == -1, "an offset of 1.5: refused");
+	TAP_OK(env("{\"topic\":\"a\",\"partition\":-1,\"offset\":1,"
+	    "\"value\":1}", &e, &why) == -1, "a partition of -1: refused");
+	TAP_OK(env("{\"topic\":\"a\",\"partition\":2147483648,\"offset\":1,"
+	    "\"value\":1}", &e, &why) == -1, "a partition past INT_MAX: "
+	    "refused");
+	TAP_OK(env("{\"topic\":\"a\",\"partition\":0,\"offset\":"
+	    "9223372036854775808,\"value\":1}", &e, &why) == -1,
+	    "an offset past LLONG_MAX: refused");
+	TAP_OK(env("{\"topic\":\"../x\",\"partition\":0,\"offset\":1,"
+	    "\"value\":1}", &e, &why) == -1 && strstr(why, "Kafka topic "
+	    "name") != NULL, "a topic with a '/': refused, it would move "
+	    "the key");
+	TAP_OK(env("{\"topic\":\"a\\u002fb\",\"partition\":0,\"offset\":1,"
+	    "\"value\":1}", &e, &why) == -1, "  ... or an escaped one");
+	TAP_OK(env("{\"topic\":\"..\",\"partition\":0,\"offset\":1,"
+	    "\"value\":1}", &e, &why) == -1, "  ... and '..'");
+	TAP_OK(env("[1,2]", &e, &why) == -1, "an array is no envelope");
+	TAP_OK(env("{\"topic\":\"q\",\"partition\":0,\"\\u006fffset\":5,"
+	    "\"offset\":999,\"value\":1}", &e, &why) == 0 && e.offset == 5,
+	    "member names are read decoded: \\u006fffset is the offset");
+	TAP_OK(env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,\"ts\":"
+	    "\"x\",\"payload\":{\"evil\":1},\"timestamp\":1683926186000,"
+	    "\"value\":{\"a\":1}}", &e, &why) == 0 && e.timestamp ==
+	    1683926186000LL && !e.kcat && e.vlen == 7, "value and timestamp "
+	    "win over kcat's payload and ts, wherever they stand");
+	TAP_OK(env("{\"topic\":\"q\",\"partition\":0,\"offset\":"
+	    "9223372036854775807,\"value\":1}", &e, &why) == -1,
+	    "an offset of LLONG_MAX: refused (no commit point after it)");
+	{
+		char dst[64];
+		const char *rec;
+		size_t n;
+
+		(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+		    "\"payload\":\"{\\\"a\\\":[1,2]}\"}", &e, &why);
+		n = wire_envelope_record(&e, dst, &rec);
+		TAP_OK(e.kcat && n == 11 && memcmp(rec, "{\"a\":[1,2]}", 11) ==
+		    0, "kcat's payload that is JSON: the record is its text");
+		(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+		    "\"payload\":\"plain text\"}", &e, &why);
+		n = wire_envelope_record(&e, dst, &rec);
+		TAP_OK(n == 12 && memcmp(rec, "\"plain text\"", 12) == 0,
+		    "  ... that is not: the string, as kcons -J writes it");
+		(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+		    "\"value\":\"{\\\"a\\\":1}\"}", &e, &why);
+		n = wire_envelope_record(&e, dst, &rec);
+		TAP_OK(n == e.vlen && rec == e.value, "a value that is a string "
+		    "stays a string (kcons made it so)");
+	}
+	TAP_OK(wire_looks_like_envelope(" \t{\"topic\":\"a\"}", 15) &&
+	    !wire_looks_like_envelope("{\"symbol\":1}", 12) &&
+	    !wire_looks_like_envelope("{\"top", 5), "what looks like an "
+	    "envelope: {\"topic\": first");
+
+	/* The ack line. */
+	begin();
+	wire_ack_write(&o, &(struct wire_ack){ "lake", "q/a\"b.jsonl.gz", 500,
+	    18234, "\"9b2c\"", "quotes", 2, 1041, 1540 });
+	s = end();
+	TAP_OK(strcmp(s, "{\"bucket\":\"lake\",\"key\":\"q/a\\\"b.jsonl.gz\","
+	    "\"records\":500,\"bytes\":18234,\"etag\":\"\\\"9b2c\\\"\","
+	    "\"topic\":\"quotes\",\"partition\":2,\"first_offset\":1041,"
+	    "\"last_offset\":1540}\n") == 0, "an ack as DESIGN.md shows it");
+	TAP_OK(ack(s, &a, strs, sizeof(strs)) == 0 &&
+	    strcmp(a.bucket, "lake") == 0 && strcmp(a.key,
+	    "q/a\"b.jsonl.gz") == 0 && a.records == 500 && a.bytes == 18234 &&
+	    strcmp(a.etag, "\"9b2c\"") == 0 && strcmp(a.topic, "quotes") == 0
+	    && a.partition == 2 && a.first == 1041 && a.last == 1540,
+	    "  ... read back whole, strings decoded");
+	begin();
+	wire_ack_write(&o, &(struct wire_ack){ "lake", "k", 3, -1, NULL,
+	    NULL, -1, -1, -1 });
+	s = end();
+	TAP_OK(strcmp(s, "{\"bucket\":\"lake\",\"key\":\"k\",\"records\":3}\n")
+	    == 0, "the spool's: no bytes, etag or topic");
+	TAP_OK(ack(s, &a, strs, sizeof(strs)) == 0 && a.topic == NULL &&
+	    a.etag == NULL && a.bytes == -1 && a.partition == -1,
+	    "  ... read back: absent is absent");
+	TAP_OK(ack("{\"topic\":\"t\",\"partition\":0}", &a, strs,
+	    sizeof(strs)) == 0 && a.topic != NULL && a.last == -1,
+	    "a topic without last_offset: last_offset absent (nothing to "
+	    "commit)");
+	TAP_OK(ack("{\"topic\":\"t\",\"partition\":0,\"last_offset\":-5}", &a,
+	    strs, sizeof(strs)) == 0 && a.last == -1, "a negative last_offset: "
+	    "absent");
+	TAP_OK(ack("{\"topic\":\"t\",\"partition\":0,\"last_offset\":"
+	    "9223372036854775807}", &a, strs, sizeof(strs)) == 0 &&
+	    a.last == -1, "last_offset LLONG_MAX: absent (no commit point "
+	    "after it)");
+	TAP_OK(ack("{\"topic\":7,\"partition\":0,\"last_offset\":5}", &a,
+	    strs, sizeof(strs)) == 0 && a.topic == NULL, "a topic that is no "
+	    "string: absent");
+	TAP_OK(ack("{\"bucket\":1,\"etag\":null,\"records\":1.0,\"bytes\":"
+	    "99999999999999999999,\"topic\":\"t\",\"partition\":3,"
+	    "\"last\\u005foffset\":6}", &a, strs, sizeof(strs)) == 0 &&
+	    a.bucket == NULL && a.etag == NULL && a.records == -1 &&
+	    a.bytes == -1 && strcmp(a.topic, "t") == 0 && a.partition == 3 &&
+	    a.last == 6, "members of another writer's kinds are absent; the "
+	    "ones to commit are read, their names' escapes decoded");
+	TAP_OK(ack("{\"topic\":\"quotes\",\"partition\":0,\"last_offset\":5}",
+	    &a, strs, 4) == 0 && a.topic == NULL && a.last == 5,
+	    "a string that does not fit the buffer: absent, not cut");
+	TAP_OK(ack("\"x\"", &a, strs, sizeof(strs)) == -1, "not an object: "
+	    "refused");
+
+	/* Whole numbers. */
+	TAP_OK(json_integer("0", 1, 0, 5, &v) == 0 && v == 0 &&
+	    json_integer("-0", 2, 0, 5, &v) == 0 && v == 0 &&
+	    json_integer("-9223372036854775808", 20, LLONG_MIN, 0, &v) == 0 &&
+	    v == LLONG_MIN, "0, -0 and LLONG_MIN");
+	v = 42;
+	TAP_OK(json_integer("-1", 2, 0, 5, &v) == -1 && v == 42 &&
+	    json_integer("7", 1, 0, 5, &v) == -1 && v == 42,
+	    "out of range: refused, nothing written");
+	TAP_OK(json_integer("01", 2, 0, 5, &v) == -1 &&
+	    json_integer("1e2", 3, 0, 500, &v) == -1 &&
+	    json_integer("", 0, 0, 5, &v) == -1 &&
+	    json_integer("-", 1, -5, 5, &v) == -1 &&
+	    json_integer("6", 1, 0, 5, &v) == -1 &&
+	    json_integer("99999999999999999999", 20, 0, LLONG_MAX, &v) == -1,
+	    "01, 1e2, nothing, '-', out of range, 20 digits: refused");
+
+	printf("1..%d\n", tap_n);
+	return tap_failed != 0;
+}
