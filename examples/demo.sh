@@ -12,7 +12,7 @@ set -euo pipefail
 BIN=$(cd "${1:-build/bin}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-W=$(mktemp -d /tmp/quotepipe-demo.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/quotepipe-demo.XXXXXX")
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
 export PATH=$BIN:$PATH QP_BIN=$BIN

@@ -73,8 +73,9 @@ wire_looks_like_envelope(const char *line, size_t len)
 	return len - i >= 9 && memcmp(line + i, "{\"topic\":", 9) == 0;
 }
 
-int
-wire_topic_ok(const char *t, size_t n)
+/* A name Kafka accepts for a topic: 1 to 249 of [a-zA-Z0-9._-], not . or .. */
+static int
+topic_ok(const char *t, size_t n)
 {
 	size_t i;
 
@@ -97,13 +98,18 @@ wire_topic_ok(const char *t, size_t n)
 static int
 member(const char *k, size_t klen, const char *const *names, int n)
 {
-	char name[96];
-	size_t len;
+	char buf[96];
+	const char *name = k + 1;
+	size_t len = klen - 2;
 	int i;
 
-	if (klen > sizeof(name))	/* json_unescape writes at most klen */
-		return -1;
-	len = json_unescape(k, klen, name);
+	/* Escapes are rare: only a name that has one is decoded. */
+	if (memchr(name, '\\', len) != NULL) {
+		if (klen > sizeof(buf))	/* json_unescape writes <= klen */
+			return -1;
+		len = json_unescape(k, klen, buf);
+		name = buf;
+	}
 	for (i = 0; i < n; i++)
 		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
 			return i;
@@ -165,7 +171,7 @@ wire_envelope_parse(const char *line, size_t len, struct wire_envelope *e,
 	if (val[E_TIMESTAMP] == NULL || json_integer(val[E_TIMESTAMP],
 	    vl[E_TIMESTAMP], 0, LLONG_MAX, &e->timestamp) == -1)
 		e->timestamp = -1;
-	if (!wire_topic_ok(e->topic, e->topiclen)) {
+	if (!topic_ok(e->topic, e->topiclen)) {
 		*why = "the topic is not a Kafka topic name (1 to 249 of "
 		    "a-z, A-Z, 0-9, '.', '_' and '-'; not '.' or '..')";
 		return -1;

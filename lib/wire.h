@@ -82,9 +82,6 @@ int	wire_envelope_parse(const char *line, size_t len,
 size_t	wire_envelope_record(const struct wire_envelope *, char *dst,
 	    const char **rec);
 
-/* A name Kafka accepts for a topic: 1 to 249 of [a-zA-Z0-9._-], not . or .. */
-int	wire_topic_ok(const char *topic, size_t len);
-
 /* ---- the ack line ---- */
 
 struct wire_ack {

@@ -149,18 +149,24 @@ while True:
 	MUTE_URL=http://127.0.0.1:$(cat "$T/mute.port")
 }
 
-# signal_after SECONDS SIG CMD...: run CMD (its stdout and stderr are
-# the caller's), send it SIG after SECONDS, and wait up to 10 s more (then
-# KILL); sets SIG_RC to its exit status and SIG_MS to the milliseconds
-# from the signal to its exit.
-signal_after() {
-	local s=$1 sig=$2 p t0 i; shift 2
-	"$@" & p=$!
-	sleep "$s"
-	t0=$(date +%s%N); kill -"$sig" "$p" 2>/dev/null
+# signal_wait PID SIG: send SIG to PID, a child of this shell, and wait
+# up to 10 s for it to exit (then KILL); sets SIG_RC to its exit status
+# and SIG_MS to the milliseconds from the signal to its exit.
+signal_wait() {
+	local p=$1 t0 i
+	t0=$(date +%s%N); kill -"$2" "$p" 2>/dev/null
 	for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$p" 2>/dev/null; wait "$p"; SIG_RC=$?
 	SIG_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+# signal_after SECONDS SIG CMD...: run CMD (its stdout and stderr are
+# the caller's) and signal_wait it after SECONDS.
+signal_after() {
+	local s=$1 sig=$2 p; shift 2
+	"$@" & p=$!
+	sleep "$s"
+	signal_wait "$p" "$sig"
 }
 
 # aws3 ARGS...: the AWS CLI (Debian's) against s3rver.

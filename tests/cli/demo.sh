@@ -1,11 +1,13 @@
 # make demo's script, as CI runs it: the whole flow on embedded defaults.
 . "$QP_ROOT/tests/lib.sh"
-"$QP_ROOT/examples/demo.sh" "$QP_BIN" >"$T/out" 2>"$T/err"; rc=$?
+# Its work directory under $T: the leftovers looked for below are this
+# run's, not those of another demo on the machine (a second make check).
+TMPDIR=$T "$QP_ROOT/examples/demo.sh" "$QP_BIN" >"$T/out" 2>"$T/err"; rc=$?
 is "examples/demo.sh exits 0" "$rc" 0
 grep_file "  ... the producer side sends six cleaned quotes once, not twice" "Kafka holds 6 cleaned quotes" "$T/out"
 grep_file "  ... the consumer side stores them all in S3" "how many rows: 6" "$T/out"
 grep_file "  ... the top mover is found from S3" "Nikkei 225 \(N225-JPN, Japan\): 0.9%" "$T/out"
 grep_file "  ... and the Athena table is printed" "storage.location.template'='s3://lake/quotes/dt=\\$\\{dt\\}/'" "$T/out"
 is "  ... and nothing it started is left running" \
-    "$(pgrep -f "quotepipe-demo" | wc -l)" 0
+    "$(pgrep -f "$T/quotepipe-demo" | wc -l)" 0
 done_testing

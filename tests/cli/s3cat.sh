@@ -71,12 +71,9 @@ for sig in TERM INT; do
 	echo '[{"match": "^GET /lake/rt/", "action": "stall", "times": 1}]' >"$T/rules"
 	s3cat --endpoint "$PROXY_URL" --timeout 30 s3://lake/rt/ >"$T/out" 2>"$T/err" & p=$!
 	wait_for 10 grep -q '"fault": "stall"' "$T/proxy.log"
-	t0=$(date +%s%N); kill -"$sig" "$p"
-	for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$p" 2>/dev/null; wait "$p"; rc=$?
-	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-	is "SIG$sig during a stalled GET: exit 75 within 2 s, said (${ms} ms)" \
-	    "$rc $([ "$ms" -lt 2000 ] && echo fast) $(grep -c 'stopped by a signal' "$T/err")" "75 fast 1"
+	signal_wait "$p" "$sig"
+	is "SIG$sig during a stalled GET: exit 75 within 2 s, said (${SIG_MS} ms)" \
+	    "$SIG_RC $([ "$SIG_MS" -lt 2000 ] && echo fast) $(grep -c 'stopped by a signal' "$T/err")" "75 fast 1"
 	: >"$T/proxy.log"
 done
 echo '[]' >"$T/rules"

@@ -123,12 +123,9 @@ s3put --endpoint "$PROXY_URL" --max-records 5 --timeout 3 --retries 1 --retry-de
     's3://lake/stop/' <"$T/stop.fifo" >"$T/acks" 2>"$T/err" & p=$!
 exec 8>"$T/stop.fifo"; quote_lines 5 >&8	# the input stays open
 wait_for 10 grep -q '"fault": "stall"' "$T/proxy.log"
-t0=$(date +%s%N); kill -INT "$p"
-for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-kill -KILL "$p" 2>/dev/null; wait "$p"; rc=$?
-ms=$(( ($(date +%s%N) - t0) / 1000000 )); exec 8>&-
-is "SIGINT during a stalled upload: it is retried and stored, exit 0 with its ack (${ms} ms)" \
-    "$rc $([ "$ms" -ge 1000 ] && echo waited) $(jq -r .records "$T/acks") $(aws3 s3 cp "s3://lake/$(jq -r .key "$T/acks")" - | gzip -dc | wc -l)" \
+signal_wait "$p" INT; exec 8>&-
+is "SIGINT during a stalled upload: it is retried and stored, exit 0 with its ack (${SIG_MS} ms)" \
+    "$SIG_RC $([ "$SIG_MS" -ge 1000 ] && echo waited) $(jq -r .records "$T/acks") $(aws3 s3 cp "s3://lake/$(jq -r .key "$T/acks")" - | gzip -dc | wc -l)" \
     "0 waited 5 5"
 echo '[]' >"$T/rules"
 
