@@ -67,7 +67,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 # check builds the tools with it too and runs the unit tests and the
 # CLI tests named here, those that parse untrusted input, with it.
 CLANG	?= clang
-CLANG_TESTS = cnn-fetch quote-xform kprod
+CLANG_TESTS = cnn-fetch quote-xform kprod athena-ddl
 
 # libFuzzer harnesses (tests/fuzz/README.md).  The library is built
 # again into FUZZ_BUILD with coverage for libFuzzer, ASan and UBSan.
@@ -192,9 +192,10 @@ bench: test-deps
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(DATADIR)
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/quotepipe-aws.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 cmd/quote-xform/clean.jq $(DESTDIR)$(DATADIR)
 	install -d $(DESTDIR)$(DATADIR)/cron $(DESTDIR)$(DATADIR)/systemd
 	install -m 755 examples/producer.sh examples/consumer.sh $(DESTDIR)$(DATADIR)

@@ -184,19 +184,27 @@ struct s3;
 
 enum {
 	CLI_S3_ENDPOINT = CLI_S3, CLI_S3_REGION, CLI_S3_RETRIES,
-	CLI_S3_RETRY_DELAY, CLI_S3_TIMEOUT
+	CLI_S3_RETRY_DELAY, CLI_S3_TIMEOUT, CLI_S3_PROFILE, CLI_S3_CA_BUNDLE,
+	CLI_S3_ADDRESSING, CLI_S3_LAST
 };
 #define CLI_S3_LONGOPTS \
+	{ "addressing-style", required_argument, NULL, CLI_S3_ADDRESSING }, \
+	{ "ca-bundle", required_argument, NULL, CLI_S3_CA_BUNDLE }, \
 	{ "endpoint", required_argument, NULL, CLI_S3_ENDPOINT }, \
+	{ "endpoint-url", required_argument, NULL, CLI_S3_ENDPOINT }, \
+	{ "profile", required_argument, NULL, CLI_S3_PROFILE }, \
 	{ "region", required_argument, NULL, CLI_S3_REGION }, \
 	{ "retries", required_argument, NULL, CLI_S3_RETRIES }, \
 	{ "retry-delay", required_argument, NULL, CLI_S3_RETRY_DELAY }, \
 	{ "timeout", required_argument, NULL, CLI_S3_TIMEOUT }
 #define CLI_S3_HELP \
-	"      --endpoint URL     an S3-compatible server (path-style " \
-	"addressing)\n" \
-	"      --region REGION    default $AWS_REGION, $AWS_DEFAULT_REGION, " \
-	"us-east-1\n" \
+	"      --addressing-style STYLE  auto (default), path or virtual\n" \
+	"      --ca-bundle FILE   CA certificates for TLS (AWS_CA_BUNDLE)\n" \
+	"      --endpoint-url URL an S3-compatible server (also " \
+	"--endpoint)\n" \
+	"      --profile NAME     the AWS CLI profile (AWS_PROFILE)\n" \
+	"      --region REGION    the bucket's region (AWS_REGION, the " \
+	"profile's)\n" \
 	"      --retries N        retries of a failed request (default 8)\n" \
 	"      --retry-delay SECONDS  first backoff (0.5), doubled each " \
 	"retry\n" \
@@ -212,9 +220,10 @@ void	cli_s3_defaults(struct s3 *);
 int	cli_s3_option(struct s3 *, int ch, const char *arg);
 
 /*
- * s3_init() on s (bucket set; region settled here): CLI_GO_ON, or the
- * status its failure makes, said (a bad --endpoint EX_USAGE, no
- * credentials EX_CONFIG).
+ * s3_init() on s (bucket set): CLI_GO_ON, or the status its failure
+ * makes, said (a bad --endpoint-url EX_USAGE; a bad endpoint from the
+ * environment or a profile, a file or setting the AWS CLI would refuse,
+ * no credentials: EX_CONFIG).  With -v, where each setting came from.
  */
 int	cli_s3_start(struct s3 *);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -251,4 +252,62 @@ http_header(const char *line, size_t len, const char *name, char *value,
 		return 0;
 	header_value(line + k + 1, len - k - 1, value, valuelen);
 	return 1;
+}
+
+void
+http_strerror(CURLcode res, const char *errbuf, char *out, size_t outlen)
+{
+	const char *why = errbuf != NULL && *errbuf ? errbuf :
+	    curl_easy_strerror(res);
+
+	if (res == CURLE_PEER_FAILED_VERIFICATION ||
+	    res == CURLE_SSL_CACERT_BADFILE || res == CURLE_SSL_CERTPROBLEM)
+		snprintf(out, outlen, "%s (the server's certificate is not "
+		    "signed by a CA trusted here: give its CA with "
+		    "--ca-bundle, AWS_CA_BUNDLE or ca_bundle in the profile)",
+		    why);
+	else
+		snprintf(out, outlen, "%s", why);
+}
+
+long
+http_call(const struct http_call *r, struct http_body *b, char *err,
+    size_t errlen)
+{
+	char ebuf[CURL_ERROR_SIZE] = "";
+	CURL *c = curl_easy_init();
+	CURLcode res;
+	long status = 0;
+
+	http_body_reset(b);
+	err[0] = '\0';
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return 0;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, r->url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, r->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (r->no_proxy)
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (r->ca_bundle != NULL && *r->ca_bundle != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_bundle);
+	if (r->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)r->len);
+	}
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
+	if ((res = curl_easy_perform(c)) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	else
+		http_strerror(res, ebuf, err, errlen);
+	curl_easy_cleanup(c);
+	return status;
 }

@@ -109,4 +109,27 @@ int	http_status_line(const char *line, size_t len, char *reason,
 int	http_header(const char *line, size_t len, const char *name,
 	    char *value, size_t valuelen);
 
+/*
+ * One short request with libcurl's easy interface, for the calls the
+ * credential chain makes (the metadata endpoints, STS, whose answers
+ * are small and whose waits are short): no retry, the answer's body
+ * into b.  Returns the HTTP status, or 0 with curl's reason in err (a
+ * TLS failure says which setting gives the CA).
+ */
+struct http_call {
+	const char	*method, *url;
+	struct curl_slist *headers;	/* borrowed; NULL: none */
+	const char	*body;		/* sent as is; NULL: none */
+	size_t		 len;
+	long		 timeout_ms;
+	const char	*ca_bundle;	/* NULL or "": the system's CAs */
+	int		 no_proxy;	/* never through a proxy (link-local) */
+};
+long	http_call(const struct http_call *, struct http_body *b, char *err,
+	    size_t errlen);
+
+/* curl's reason for res, with what to do when it is about TLS trust. */
+void	http_strerror(CURLcode res, const char *errbuf, char *out,
+	    size_t outlen);
+
 #endif

@@ -20,6 +20,7 @@
 #include "s3.h"
 #include "sig.h"
 #include "sigv4.h"
+#include "xml.h"
 
 #define EMPTY_SHA256 \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -141,29 +142,9 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	    sizeof(v)))
 		s->etag_not_md5 = 1;
 	(void)http_header(data, len, "ETag", s->etag, sizeof(s->etag));
+	(void)http_header(data, len, "x-amz-bucket-region", s->bucket_region,
+	    sizeof(s->bucket_region));
 	return size * n;
-}
-
-/* The text of <tag>...</tag> in the answer, or "". */
-static void
-xml_text(const char *body, const char *tag, char *out, size_t outlen)
-{
-	char open[64], close[64];
-	const char *a, *b;
-	size_t n;
-
-	out[0] = '\0';
-	if (body == NULL)
-		return;
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	if ((a = strstr(body, open)) == NULL ||
-	    (b = strstr(a, close)) == NULL)
-		return;
-	a += strlen(open);
-	n = (size_t)(b - a) < outlen - 1 ? (size_t)(b - a) : outlen - 1;
-	memcpy(out, a, n);
-	out[n] = '\0';
 }
 
 int
@@ -192,58 +173,123 @@ s3_parse_url(const char *url, char *bucket, size_t bucketlen,
 	return 0;
 }
 
-const char *
-s3_region(const char *opt)
+/* Is host (no port) an IP address literal: 127.0.0.1, [::1]? */
+static int
+is_ip(const char *host, size_t n)
 {
-	const char *env[] = { "AWS_REGION", "AWS_DEFAULT_REGION" };
-	size_t i;
+	size_t i, dots = 0;
 
-	for (i = 0; (opt == NULL || *opt == '\0') && i < 2; i++)
-		opt = getenv(env[i]);
-	return opt != NULL && *opt != '\0' ? opt : "us-east-1";
+	if (n > 0 && host[0] == '[')
+		return 1;
+	for (i = 0; i < n; i++)
+		if (host[i] == '.')
+			dots++;
+		else if (host[i] < '0' || host[i] > '9')
+			return 0;
+	return dots == 3;
+}
+
+/*
+ * Where requests go: the endpoint configured, path-style unless the
+ * addressing style says virtual (as the AWS CLI does with a custom
+ * endpoint), or AWS's own, virtual-hosted unless the bucket's name has
+ * a dot (it would not match the wildcard certificate) or the style says
+ * path.  -1 if the endpoint is not a URL.
+ */
+static int
+s3_route(struct s3 *s, char *why, size_t whylen)
+{
+	enum awsconf_style style = s->conf.style;
+	const char *e = s->endpoint, *h, *p;
+	size_t n, hn;
+
+	s->prefix[0] = '\0';
+	if (*e == '\0') {
+		/* No region set anywhere: the global endpoint, as the CLI. */
+		char svc[80];
+
+		if (s->region_global)
+			snprintf(svc, sizeof(svc), "s3.amazonaws.com");
+		else
+			snprintf(svc, sizeof(svc), "s3.%s.amazonaws.com",
+			    s->region);
+		s->path_style = style == AWSCONF_PATH ||
+		    (style == AWSCONF_AUTO && strchr(s->bucket, '.') != NULL);
+		if (s->path_style)
+			snprintf(s->host, sizeof(s->host), "%s", svc);
+		else
+			snprintf(s->host, sizeof(s->host), "%s.%s", s->bucket,
+			    svc);
+		snprintf(s->base, sizeof(s->base), "https://%s", s->host);
+		return 0;
+	}
+	/* scheme://host[:port][/path], path-style: .../BUCKET/KEY */
+	n = strlen(e);
+	while (n > 0 && e[n - 1] == '/')
+		n--;
+	if ((strncmp(e, "http://", 7) != 0 && strncmp(e, "https://", 8) != 0) ||
+	    n >= sizeof(s->base) - 64 || strcspn(e, "?# \t") < n) {
+		snprintf(why, whylen, "%s %.200s: expected a URL such as "
+		    "http://127.0.0.1:4568", s->endpoint_from, e);
+		return -1;
+	}
+	h = strstr(e, "://") + 3;
+	p = memchr(h, '/', n - (size_t)(h - e));
+	if (p == NULL)
+		p = e + n;
+	hn = strcspn(h, ":/");
+	if (p == h || hn == 0) {
+		snprintf(why, whylen, "%s %.200s: no host in the URL",
+		    s->endpoint_from, e);
+		return -1;
+	}
+	/* user:password@ would be sent as the Host signed, and printed. */
+	if (memchr(h, '@', (size_t)(p - h)) != NULL) {
+		snprintf(why, whylen, "%s: a URL with a user name or password "
+		    "in it (user@host): give credentials as the AWS CLI takes "
+		    "them, not in the URL", s->endpoint_from);
+		return -1;
+	}
+	if ((size_t)(e + n - p) >= sizeof(s->prefix)) {
+		snprintf(why, whylen, "%s %.200s...: a path longer than %zu "
+		    "bytes", s->endpoint_from, e, sizeof(s->prefix) - 1);
+		return -1;
+	}
+	snprintf(s->prefix, sizeof(s->prefix), "%.*s", (int)(e + n - p), p);
+	s->path_style = style != AWSCONF_VIRTUAL || is_ip(h, hn);
+	if (s->path_style) {
+		snprintf(s->base, sizeof(s->base), "%.*s", (int)(p - e), e);
+		snprintf(s->host, sizeof(s->host), "%.*s", (int)(p - h), h);
+	} else {
+		snprintf(s->host, sizeof(s->host), "%s.%.*s", s->bucket,
+		    (int)(p - h), h);
+		snprintf(s->base, sizeof(s->base), "%.*s%s", (int)(h - e), e,
+		    s->host);
+	}
+	return 0;
 }
 
 enum s3_init_err
 s3_init(struct s3 *s, char *why, size_t whylen)
 {
-	const char *p, *h;
-	size_t n;
-
-	if (s->endpoint != NULL) {
-		/* path-style: http://127.0.0.1:4568/BUCKET/KEY */
-		n = strlen(s->endpoint);
-		while (n > 0 && s->endpoint[n - 1] == '/')
-			n--;
-		if ((h = strstr(s->endpoint, "://")) == NULL ||
-		    n >= sizeof(s->base)) {
-			snprintf(why, whylen, "--endpoint %s: expected a URL "
-			    "such as http://127.0.0.1:4568", s->endpoint);
-			return S3_INIT_ENDPOINT;
-		}
-		h += 3;
-		p = memchr(h, '/', n - (size_t)(h - s->endpoint));
-		if (p == NULL)
-			p = s->endpoint + n;
-		snprintf(s->base, sizeof(s->base), "%.*s",
-		    (int)(p - s->endpoint), s->endpoint);
-		snprintf(s->host, sizeof(s->host), "%.*s", (int)(p - h), h);
-		s->path_style = 1;
-	} else {
-		snprintf(s->host, sizeof(s->host), "%s.s3.%s.amazonaws.com",
-		    s->bucket, s->region);
-		snprintf(s->base, sizeof(s->base), "https://%s", s->host);
-		/* Dotted names do not match the wildcard certificate. */
-		if (strchr(s->bucket, '.') != NULL) {
-			snprintf(s->host, sizeof(s->host),
-			    "s3.%s.amazonaws.com", s->region);
-			snprintf(s->base, sizeof(s->base), "https://%s",
-			    s->host);
-			s->path_style = 1;
-		}
-	}
+	if (awsconf_load(&s->conf, why, whylen) == -1)
+		return S3_INIT_CONFIG;
+	snprintf(s->region_buf, sizeof(s->region_buf), "%s", s->conf.region);
+	s->region = s->region_buf;
+	s->region_global = strcmp(s->conf.region_from, "the default") == 0;
+	awsconf_endpoint(&s->conf, "s3", s->endpoint, sizeof(s->endpoint),
+	    s->endpoint_from, sizeof(s->endpoint_from));
+	if (s3_route(s, why, whylen) == -1)
+		return S3_INIT_ENDPOINT;
 	s->body.max = (64 << 20) - 1;
-	if (awscred_load(&s->cred, why, whylen) == -1)
+	switch (awscred_load(&s->cred, &s->conf, why, whylen)) {
+	case 0:
+		break;
+	case -2:
+		return S3_INIT_UNAVAILABLE;
+	default:
 		return S3_INIT_CREDENTIALS;
+	}
 	if ((s->easy = curl_easy_init()) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return S3_INIT_NOMEM;
@@ -262,6 +308,7 @@ s3_close(struct s3 *s)
 	s->multi = NULL;
 	http_body_free(&s->body);
 	awscred_clear(&s->cred);
+	awsconf_free(&s->conf);
 }
 
 void
@@ -449,6 +496,77 @@ backoff(struct s3 *s, const char *method, const char *key, int attempt)
 }
 
 /*
+ * Read the credential chain again into a copy, and take it only if it
+ * gave credentials: a refresh that fails (STS throttled, a helper that
+ * failed once) keeps those in hand, good until they expire, and is
+ * tried again a minute later, not before every request.  0, or -1
+ * (said, with what).
+ */
+static int
+refresh(struct s3 *s, const char *what)
+{
+	struct awscred *fresh;
+	char why[512];
+	int rc;
+
+	if ((fresh = malloc(sizeof(*fresh))) == NULL)
+		return -1;
+	if ((rc = awscred_load(fresh, &s->conf, why, sizeof(why))) == 0) {
+		awscred_clear(&s->cred);
+		s->cred = *fresh;
+		s->refresh_after = 0;
+	} else {
+		note(s, "%s: %s", what, why);
+		s->refresh_after = time(NULL) + 60;
+	}
+	awscred_clear(fresh);
+	free(fresh);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Did S3 answer that the bucket is in another region (301, 302 or 307
+ * with x-amz-bucket-region; 400 AuthorizationHeaderMalformed, or a 400
+ * to a HEAD, which has no body: a request signed for the wrong one)?
+ * Then say so, naming it, and switch to it, as the AWS CLI does: the
+ * caller asks again there.  0 if not, or if S3 did not say which.
+ */
+static int
+other_region(struct s3 *s)
+{
+	char region[64], old[64], why[64];
+
+	if (s->status != 301 && s->status != 302 && s->status != 307 &&
+	    (s->status != 400 || (strcmp(s->code,
+	    "AuthorizationHeaderMalformed") != 0 && s->body.len > 0)))
+		return 0;
+	snprintf(region, sizeof(region), "%s", s->bucket_region);
+	if (region[0] == '\0' && strcmp(s->code, "AuthorizationHeaderMalformed")
+	    == 0)
+		xml_text(s->body.buf, "Region", region, sizeof(region));
+	if (region[0] == '\0') {
+		if (s->status == 301)
+			snprintf(s->message, sizeof(s->message), "s3://%s is "
+			    "in another region than %s, and S3 did not say "
+			    "which", s->bucket, s->region);
+		return 0;
+	}
+	if (strcmp(region, s->region) == 0 || strspn(region,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region))
+		return 0;
+	snprintf(old, sizeof(old), "%s", s->region);
+	snprintf(s->region_buf, sizeof(s->region_buf), "%s", region);
+	s->region = s->region_buf;
+	s->region_global = 0;
+	if (s->endpoint[0] == '\0')
+		(void)s3_route(s, why, sizeof(why));
+	note(s, "s3://%s is in region %s, not %s (%s): asking there; set "
+	    "--region %s or region = %s in the profile to go there at once",
+	    s->bucket, region, old, s->conf.region_from, region, region);
+	return 1;
+}
+
+/*
  * One request, retried.  query is canonical ("", "uploads=",
  * "partNumber=1&uploadId=..."); key NULL addresses the bucket.
  */
@@ -459,26 +577,30 @@ request(struct s3 *s, const char *method, const char *key,
 	char path[4096], url[5120], sha[SIGV4_SHA256_HEX], amz[17];
 	char auth[SIGV4_AUTH_MAX], why[512], md5b64[32], range[48], *enc;
 	unsigned char digest[16];
-	struct sigv4_header sh[8];
+	struct sigv4_header sh[16];
 	struct sigv4_request req;
 	struct sigv4_key sk;
 	struct curl_slist *hl;
 	struct upload_src src;
 	CURLcode res;
 	size_t nh;
-	int attempt, rc = -1;
+	int attempt, rc = -1, redirected, object;
+
+	/* The headers that say how a new object is stored. */
+	object = (data != NULL && strcmp(method, "PUT") == 0 &&
+	    strstr(query, "partNumber") == NULL) || strcmp(query, "uploads=") == 0;
 
 	/* The path as sent is the path signed: keys are encoded here. */
 	if ((enc = malloc(3 * (key ? strlen(key) : 0) + 1)) == NULL)
 		return -1;
 	sigv4_uri_encode(key ? key : "", 1, enc);
 	if (s->path_style)
-		snprintf(path, sizeof(path), "/%s/%s", s->bucket, enc);
+		snprintf(path, sizeof(path), "%s/%s/%s", s->prefix, s->bucket,
+		    enc);
 	else
-		snprintf(path, sizeof(path), "/%s", enc);
+		snprintf(path, sizeof(path), "%s/%s", s->prefix, enc);
 	free(enc);
-	snprintf(url, sizeof(url), "%s%s%s%s", s->base, path,
-	    *query ? "?" : "", query);
+	s->refreshed = redirected = 0;
 	if (data != NULL)
 		sigv4_sha256_hex(data, len, sha);
 	else
@@ -489,9 +611,11 @@ request(struct s3 *s, const char *method, const char *key,
 	}
 
 	for (attempt = 1;; attempt++) {
+		snprintf(url, sizeof(url), "%s%s%s%s", s->base, path,
+		    *query ? "?" : "", query);
 		if (awscred_stale(&s->cred, time(NULL)) &&
-		    awscred_load(&s->cred, why, sizeof(why)) == -1)
-			note(s, "refreshing AWS credentials: %s", why);
+		    time(NULL) >= s->refresh_after)
+			(void)refresh(s, "refreshing AWS credentials");
 		sigv4_amz_date((long long)time(NULL), amz);
 		nh = 0;
 		sh[nh++] = (struct sigv4_header){ "host", s->host };
@@ -500,9 +624,7 @@ request(struct s3 *s, const char *method, const char *key,
 		if (md5)
 			sh[nh++] = (struct sigv4_header){ "content-md5",
 			    md5b64 };
-		if (s->content_type != NULL && ((data != NULL &&
-		    strcmp(method, "PUT") == 0 && strstr(query, "partNumber")
-		    == NULL) || strcmp(query, "uploads=") == 0))
+		if (s->content_type != NULL && object)
 			sh[nh++] = (struct sigv4_header){ "content-type",
 			    s->content_type };	/* the object's */
 		else if (strcmp(method, "POST") == 0)
@@ -511,6 +633,18 @@ request(struct s3 *s, const char *method, const char *key,
 		if (s->cred.token[0] != '\0')
 			sh[nh++] = (struct sigv4_header){
 			    "x-amz-security-token", s->cred.token };
+		if (object && s->acl != NULL)
+			sh[nh++] = (struct sigv4_header){ "x-amz-acl", s->acl };
+		if (object && s->sse != NULL)
+			sh[nh++] = (struct sigv4_header){
+			    "x-amz-server-side-encryption", s->sse };
+		if (object && s->sse_kms_key_id != NULL)
+			sh[nh++] = (struct sigv4_header){
+			    "x-amz-server-side-encryption-aws-kms-key-id",
+			    s->sse_kms_key_id };
+		if (object && s->storage_class != NULL)
+			sh[nh++] = (struct sigv4_header){ "x-amz-storage-class",
+			    s->storage_class };
 		if (s->sink != NULL && s->sink_off > 0) {
 			/* Resume a cut GET where it stopped. */
 			snprintf(range, sizeof(range), "bytes=%llu-",
@@ -550,6 +684,9 @@ request(struct s3 *s, const char *method, const char *key,
 		curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 		/* The path sent is the key signed and acked: no "/../". */
 		curl_easy_setopt(s->easy, CURLOPT_PATH_AS_IS, 1L);
+		if (s->conf.ca_bundle[0] != '\0')
+			curl_easy_setopt(s->easy, CURLOPT_CAINFO,
+			    s->conf.ca_bundle);
 		if (strcmp(method, "PUT") == 0) {
 			src = (struct upload_src){ data, len, 0 };
 			curl_easy_setopt(s->easy, CURLOPT_UPLOAD, 1L);
@@ -572,6 +709,7 @@ request(struct s3 *s, const char *method, const char *key,
 
 		s->status = 0;
 		s->etag[0] = s->code[0] = s->message[0] = s->errbuf[0] = '\0';
+		s->bucket_region[0] = '\0';
 		http_body_reset(&s->body);
 		s->skip = 0;
 		s->wrong = s->etag_not_md5 = 0;
@@ -603,8 +741,8 @@ request(struct s3 *s, const char *method, const char *key,
 			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE,
 			    &s->status);
 		else
-			snprintf(s->message, sizeof(s->message), "%s",
-			    s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+			http_strerror(res, s->errbuf, s->message,
+			    sizeof(s->message));
 		xml_text(s->body.buf, "Code", s->code, sizeof(s->code));
 		if (res == CURLE_OK)
 			xml_text(s->body.buf, "Message", s->message,
@@ -613,6 +751,25 @@ request(struct s3 *s, const char *method, const char *key,
 		if (res == CURLE_OK && s->status == 200 && s->body.buf != NULL &&
 		    strstr(s->body.buf, "<Error>") != NULL)
 			s->status = 500;
+		if (res == CURLE_OK && !redirected && other_region(s)) {
+			redirected = 1;
+			attempt--;
+			continue;
+		}
+		if (res == CURLE_OK && s->status == 400 && !s->refreshed &&
+		    strcmp(s->code, "ExpiredToken") == 0) {
+			s->refreshed = 1;
+			if (refresh(s, "reading AWS credentials again after "
+			    "ExpiredToken") == 0) {
+				awscred_describe(&s->cred, why, sizeof(why));
+				note(s, "%s s3://%s/%s: the session token has "
+				    "expired (ExpiredToken): credentials read "
+				    "again, %s", method, s->bucket, key ? key :
+				    "", why);
+				attempt--;
+				continue;
+			}
+		}
 		if (res == CURLE_OK && s->status >= 200 && s->status < 300) {
 			if ((rc = confirmed(s, method, data != NULL && md5 ?
 			    digest : NULL)) == 0)
@@ -658,114 +815,6 @@ s3_get(struct s3 *s, const char *key, long long size, const char *etag,
 	s->want_etag[0] = '\0';
 	EVP_MD_CTX_free(md5);
 	return rc;
-}
-
-/* Put code point c as UTF-8 at w; the bytes written (0: not one). */
-static size_t
-utf8_put(unsigned long c, char *w)
-{
-	if (c == 0 || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	if (c < 0x80) {
-		w[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		w[0] = (char)(0xc0 | c >> 6);
-		w[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		w[0] = (char)(0xe0 | c >> 12);
-		w[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		w[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	w[0] = (char)(0xf0 | c >> 18);
-	w[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	w[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	w[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
-/*
- * Decode XML's five named entities and its character references
- * (&#13; &#x1F;) in place: never longer than the input.
- */
-static void
-xml_unescape(char *t)
-{
-	static const struct { const char *e; char c; } ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
-		{ "&quot;", '"' }, { "&apos;", '\'' },
-	};
-	char *r = t, *w = t, *e;
-	unsigned long c;
-	size_t i, k;
-
-	while (*r != '\0') {
-		if (*r != '&') {
-			*w++ = *r++;
-			continue;
-		}
-		for (i = 0; i < 5; i++)
-			if (strncmp(r, ents[i].e, strlen(ents[i].e)) == 0)
-				break;
-		if (i < 5) {
-			*w++ = ents[i].c;
-			r += strlen(ents[i].e);
-			continue;
-		}
-		if (r[1] == '#' && (isdigit((unsigned char)r[2]) ||
-		    ((r[2] == 'x' || r[2] == 'X') &&
-		    isxdigit((unsigned char)r[3])))) {
-			errno = 0;
-			c = r[2] == 'x' || r[2] == 'X' ? strtoul(r + 3, &e, 16) :
-			    strtoul(r + 2, &e, 10);
-			/* "&#65;" is 5 bytes, its UTF-8 at most 4. */
-			if (*e == ';' && errno == 0 && (size_t)(e + 1 - r) >= 4 &&
-			    (k = utf8_put(c, w)) > 0) {
-				w += k;
-				r = e + 1;
-				continue;
-			}
-		}
-		*w++ = *r++;
-	}
-	*w = '\0';
-}
-
-/*
- * The text of the first <tag>...</tag> in [p, end), entities decoded,
- * as a new string; *next just past it.  NULL if absent or unclosed
- * (*unclosed set), or out of memory.
- */
-static char *
-xml_take(const char *p, const char *end, const char *tag, const char **next,
-    int *unclosed)
-{
-	char open[64], close[64], *out;
-	const char *a, *b;
-	size_t n;
-
-	*unclosed = 0;
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	if ((a = memmem(p, (size_t)(end - p), open, strlen(open))) == NULL)
-		return NULL;
-	a += strlen(open);
-	if ((b = memmem(a, (size_t)(end - a), close, strlen(close))) == NULL) {
-		*unclosed = 1;
-		return NULL;
-	}
-	n = (size_t)(b - a);
-	if ((out = malloc(n + 1)) == NULL)
-		return NULL;
-	memcpy(out, a, n);
-	out[n] = '\0';
-	xml_unescape(out);
-	*next = b + strlen(close);
-	return out;
 }
 
 void

@@ -13,6 +13,7 @@
 
 #include "http.h"
 
+#include "awsconf.h"
 #include "awscred.h"
 
 /* Where a GET's body goes: return 0, or -1 to stop (the GET fails). */
@@ -27,12 +28,17 @@ struct s3_entry {
 
 struct s3 {
 	/* set by the caller before s3_init() */
-	const char	*bucket, *region;
-	const char	*endpoint;	/* NULL: AWS, virtual-hosted */
+	const char	*bucket;
+	struct awsconf	 conf;		/* its *_opt: the command line's */
 	long		 timeout_ms;
 	int		 retries;
 	long		 retry_delay_ms;
 	const char	*content_type;
+	/* how a new object is stored (s3put): NULL, S3's default */
+	const char	*sse;		/* "AES256" or "aws:kms" */
+	const char	*sse_kms_key_id;
+	const char	*storage_class;
+	const char	*acl;		/* a canned ACL */
 	int		 interruptible;	/* a stop signal ends a request (or a
 					 * retry's wait); else it is finished */
 	/*
@@ -42,13 +48,22 @@ struct s3 {
 	 */
 	void		(*note)(void *arg, const char *text);
 	void		*note_arg;
+	/* resolved by s3_init() */
+	const char	*region;	/* the bucket's, once S3 said it */
+	char		 endpoint[1024];	/* "" : AWS's own */
+	char		 endpoint_from[192];
 	/* private */
 	struct awscred	 cred;
 	CURL		*easy;
 	CURLM		*multi;		/* every request runs through it */
+	char		 region_buf[64];
 	char		 base[600];	/* scheme://host[:port] */
 	char		 host[512];
+	char		 prefix[512];	/* the endpoint URL's path, or "" */
 	int		 path_style;
+	int		 region_global;	/* none set: s3.amazonaws.com */
+	int		 refreshed;	/* the chain re-read for this request */
+	time_t		 refresh_after;	/* a refresh failed: not before */
 	char		 errbuf[CURL_ERROR_SIZE];
 	unsigned long	 nretries;	/* retried requests, for stats */
 	int		 retry_base;	/* retries already made elsewhere */
@@ -65,7 +80,8 @@ struct s3 {
 	long		 status;
 	char		 etag[128];
 	char		 code[64];	/* S3's error code, if any */
-	char		 message[256];	/* S3's message or curl's */
+	char		 message[512];	/* S3's message or curl's */
+	char		 bucket_region[64];	/* x-amz-bucket-region */
 	struct http_body body;		/* an answer that is not an object's */
 	int		 retryable;
 	int		 wrong;		/* the answer was wrong (EX_PROTOCOL) */
@@ -81,18 +97,19 @@ struct s3 {
 int	s3_parse_url(const char *url, char *bucket, size_t bucketlen,
 	    const char **rest, char *why, size_t whylen);
 
-/* The region: opt if set, else $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1. */
-const char *s3_region(const char *opt);
-
 /*
- * Set up: endpoint parsed, credentials loaded.  Returns S3_INIT_OK, or
- * what failed with a message in why.
+ * Set up: the configuration resolved (awsconf.h, from s->conf's
+ * options), the endpoint and addressing style settled, credentials
+ * loaded.  Returns S3_INIT_OK, or what failed with a message in why.
+ * S3_INIT_ENDPOINT names where the bad URL came from (s->endpoint_from).
  */
 enum s3_init_err {
 	S3_INIT_OK = 0,
-	S3_INIT_ENDPOINT = -1,		/* --endpoint is not a URL */
+	S3_INIT_ENDPOINT = -1,		/* the endpoint is not a URL */
 	S3_INIT_CREDENTIALS = -2,	/* none found, or unreadable */
-	S3_INIT_NOMEM = -3
+	S3_INIT_NOMEM = -3,
+	S3_INIT_CONFIG = -4,		/* the files or settings are wrong */
+	S3_INIT_UNAVAILABLE = -5	/* STS still failing after retries */
 };
 enum s3_init_err s3_init(struct s3 *, char *why, size_t whylen);
 void	s3_close(struct s3 *);

@@ -107,14 +107,18 @@ s3rver_start() {
 	    "${args[@]}" >"$T/s3rver.log" 2>&1 &
 	PIDS+=("$!")
 	for i in $(seq 100); do
-		grep -q 'listening on' "$T/s3rver.log" && break
+		grep -qs 'listening on' "$T/s3rver.log" && break
 		sleep 0.1
 	done
 	S3_URL=http://$(grep -oE '127\.0\.0\.1:[0-9]+' "$T/s3rver.log" | head -1)
 	[ "$S3_URL" != http:// ] || { echo "# s3rver did not start"; cat "$T/s3rver.log"; exit 1; }
 	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
-	unset AWS_PROFILE AWS_SESSION_TOKEN
-	export AWS_EC2_METADATA_DISABLED=true AWS_SHARED_CREDENTIALS_FILE=$T/no-credentials
+	unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_CA_BUNDLE \
+	    AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_STS AWS_ROLE_ARN \
+	    AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME AWS_IGNORE_CONFIGURED_ENDPOINT_URLS \
+	    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI
+	export AWS_EC2_METADATA_DISABLED=true AWS_SHARED_CREDENTIALS_FILE=$T/no-credentials \
+	    AWS_CONFIG_FILE=$T/no-config
 }
 
 # s3proxy_start UPSTREAM: the fault-injecting recorder (tests/cli/s3proxy.py)
@@ -200,4 +204,36 @@ pipe_deadline() {
 	kill "$w" 2>/dev/null
 	[ -e "$T/deadline.$p" ] && rc=124
 	return "$rc"
+}
+
+# awsworld_start [awsworld.py options]: the AWS stand-in (tests/cli/awsworld.py)
+# in front of $S3_URL (s3rver_start first): an HTTPS-intercepting proxy for
+# *.amazonaws.com (STS and S3) and a plain-HTTP endpoint, checking every
+# SigV4 signature; it knows s3rver's key S3RVER.  Makes the test CA once
+# ($T/ca.pem, $T/ca.key); sets AWS_WORLD_PORT, AWS_WORLD_URL and WORLD_CA;
+# log in $T/world.log, rules in $T/world.rules.  A client goes through it
+# with HTTPS_PROXY=$AWS_WORLD_URL and AWS_CA_BUNDLE=$WORLD_CA (curl:
+# CURL_CA_BUNDLE), or directly with --endpoint-url $AWS_WORLD_URL.
+awsworld_start() {
+	if [ ! -s "$T/ca.pem" ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		    -keyout "$T/ca.key" -out "$T/ca.pem" -days 30 -subj "/CN=quotepipe test CA" \
+		    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+		    >/dev/null 2>"$T/ca.err" ||
+		    { echo "# could not make the test CA"; cat "$T/ca.err"; exit 1; }
+	fi
+	echo '[]' >"$T/world.rules"
+	: >>"$T/world.log"
+	rm -f "$T/world.port"
+	/usr/bin/python3 "$QP_ROOT/tests/cli/awsworld.py" --s3-upstream "$S3_URL" \
+	    --ca-cert "$T/ca.pem" --ca-key "$T/ca.key" --key S3RVER:S3RVER \
+	    --port-file "$T/world.port" --log "$T/world.log" --rules "$T/world.rules" "$@" \
+	    >/dev/null 2>>"$T/world.err" &
+	PIDS+=("$!")
+	wait_for 10 test -s "$T/world.port" ||
+	    { echo "# the AWS stand-in did not start"; cat "$T/world.err"; exit 1; }
+	AWS_WORLD_PORT=$(cat "$T/world.port")
+	AWS_WORLD_URL=http://127.0.0.1:$AWS_WORLD_PORT
+	WORLD_CA=$T/ca.pem
+	export AWS_WORLD_PORT AWS_WORLD_URL WORLD_CA
 }

@@ -11,9 +11,8 @@
 #include "ddl.h"
 #include "log.h"
 
-/* A column name Athena takes: lower case, [a-z0-9_]. */
-static void
-column_name(const char *key, char *out, size_t outlen)
+void
+ddl_column_name(const char *key, char *out, size_t outlen)
 {
 	size_t i;
 
@@ -42,7 +41,7 @@ print_type(const struct type *t, FILE *fp)
 	} else if (t->kind == T_STRUCT) {
 		fputs("struct<", fp);
 		for (i = 0; i < t->nfields; i++) {
-			column_name(t->fields[i].name, col, sizeof(col));
+			ddl_column_name(t->fields[i].name, col, sizeof(col));
 			fprintf(fp, "%s%s:", i ? "," : "", col);
 			print_type(t->fields[i].type, fp);
 		}
@@ -67,12 +66,26 @@ ddl_clash(const struct ddl_table *t, const struct type *root, size_t i,
 		return 1;
 	}
 	for (j = 0; j < i; j++) {
-		column_name(root->fields[j].name, other, sizeof(other));
+		ddl_column_name(root->fields[j].name, other, sizeof(other));
 		if (strcmp(col, other) == 0) {
 			log_err("fields %s and %s are both column %s",
 			    root->fields[j].name, root->fields[i].name, col);
 			return 1;
 		}
+	}
+	return 0;
+}
+
+int
+ddl_check(const struct ddl_table *t, const struct type *root)
+{
+	char col[256];
+	size_t i;
+
+	for (i = 0; i < root->nfields; i++) {
+		ddl_column_name(root->fields[i].name, col, sizeof(col));
+		if (ddl_clash(t, root, i, col))
+			return EX_DATAERR;
 	}
 	return 0;
 }
@@ -87,7 +100,7 @@ ddl_mapping(const struct type *root)
 
 	printf("WITH SERDEPROPERTIES (\n");
 	for (i = 0, j = 0; i < root->nfields; i++) {
-		column_name(root->fields[i].name, col, sizeof(col));
+		ddl_column_name(root->fields[i].name, col, sizeof(col));
 		if (strcmp(col, root->fields[i].name) == 0)
 			continue;
 		printf("%s  'mapping.%s'='", j++ ? ",\n" : "", col);
@@ -99,7 +112,7 @@ ddl_mapping(const struct type *root)
 	printf("\n)\n");
 }
 
-int
+void
 ddl_print(const struct ddl_table *t, const struct type *root)
 {
 	const char *part = t->partition, *loc = t->location, *p;
@@ -113,9 +126,7 @@ ddl_print(const struct ddl_table *t, const struct type *root)
 		fputs(*p == '.' ? "`.`" : (char[]){ *p, '\0' }, stdout);
 	printf("` (\n");
 	for (i = 0; i < root->nfields; i++) {
-		column_name(root->fields[i].name, col, sizeof(col));
-		if (ddl_clash(t, root, i, col))
-			return EX_DATAERR;
+		ddl_column_name(root->fields[i].name, col, sizeof(col));
 		mapped |= strcmp(col, root->fields[i].name) != 0;
 		printf("  `%s` ", col);
 		print_type(root->fields[i].type, stdout);
@@ -136,5 +147,4 @@ ddl_print(const struct ddl_table *t, const struct type *root)
 	    "  'storage.location.template'='%s%s=${%s}/'\n"
 	    ");\n", loc, part, part, t->format, part, t->since, part, part,
 	    loc, part, part);
-	return 0;
 }

@@ -36,7 +36,9 @@ static const struct option longopts[] = {
 };
 
 static struct cli cli = {
-	"usage: s3cat [-hqVv] [--endpoint URL] [--raw] [--region REGION] "
+	"usage: s3cat [-hqVv] [--addressing-style STYLE] [--ca-bundle FILE] "
+	"[--endpoint-url URL]\n"
+	"             [--profile NAME] [--raw] [--region REGION] "
 	"[--retries N]\n"
 	"             [--retry-delay SECONDS] [--timeout SECONDS] "
 	"s3://BUCKET/PREFIX ...\n",

@@ -27,10 +27,12 @@
 enum {
 	OPT_ENVELOPE = CLI_LONG, OPT_GZIP_LEVEL, OPT_MAX_AGE, OPT_MAX_BYTES,
 	OPT_MAX_LINE, OPT_MAX_RECORDS, OPT_NO_ENVELOPE, OPT_NO_GZIP,
-	OPT_ON_ERROR, OPT_PART_SIZE, OPT_SPOOL, OPT_TIME_FIELD
+	OPT_ON_ERROR, OPT_PART_SIZE, OPT_SPOOL, OPT_TIME_FIELD, OPT_ACL,
+	OPT_SSE, OPT_SSE_KMS_KEY_ID, OPT_STORAGE_CLASS
 };
 
 static const struct option longopts[] = {
+	{ "acl", required_argument, NULL, OPT_ACL },
 	{ "envelope", no_argument, NULL, OPT_ENVELOPE },
 	{ "gzip-level", required_argument, NULL, OPT_GZIP_LEVEL },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
@@ -42,22 +44,30 @@ static const struct option longopts[] = {
 	{ "on-error", required_argument, NULL, OPT_ON_ERROR },
 	{ "part-size", required_argument, NULL, OPT_PART_SIZE },
 	{ "spool", required_argument, NULL, OPT_SPOOL },
+	{ "sse", required_argument, NULL, OPT_SSE },
+	{ "sse-kms-key-id", required_argument, NULL, OPT_SSE_KMS_KEY_ID },
+	{ "storage-class", required_argument, NULL, OPT_STORAGE_CLASS },
 	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 	CLI_S3_LONGOPTS,
 	CLI_LONGOPTS
 };
 
 static struct cli cli = {
-	"usage: s3put [-hqVv] [--endpoint URL] [--envelope | --no-envelope] "
+	"usage: s3put [-hqVv] [--acl ACL] [--addressing-style STYLE] "
+	"[--ca-bundle FILE]\n"
+	"             [--endpoint-url URL] [--envelope | --no-envelope] "
 	"[--gzip-level N]\n"
 	"             [--max-age SECONDS] [--max-bytes SIZE] "
 	"[--max-line SIZE]\n"
 	"             [--max-records N] [--no-gzip] [--on-error POLICY] "
 	"[--part-size SIZE]\n"
-	"             [--region REGION] [--retries N] "
-	"[--retry-delay SECONDS] [--spool DIR]\n"
-	"             [--time-field PATH] [--timeout SECONDS] "
-	"s3://BUCKET/TEMPLATE\n",
+	"             [--profile NAME] [--region REGION] [--retries N] "
+	"[--retry-delay SECONDS]\n"
+	"             [--spool DIR] [--sse AES256 | aws:kms] "
+	"[--sse-kms-key-id ID]\n"
+	"             [--storage-class CLASS] [--time-field PATH] "
+	"[--timeout SECONDS]\n"
+	"             s3://BUCKET/TEMPLATE\n",
 
 	"Store JSON lines from stdin in S3 as batched, gzip'd JSON-lines "
 	"objects;\nprint one ack line per object S3 has confirmed.\n\n"
@@ -65,6 +75,8 @@ static struct cli cli = {
 	"  -q, --quiet            only errors on stderr\n"
 	"  -V, --version          print the version and exit\n"
 	"  -v, --verbose          more messages on stderr\n"
+	"      --acl ACL          a canned ACL for each object "
+	"(bucket-owner-full-control)\n"
 	"      --envelope         every line is a Kafka envelope (kcons -J)\n"
 	"      --no-envelope      no line is (default: lines starting "
 	"{\"topic\": are)\n"
@@ -82,6 +94,9 @@ static struct cli cli = {
 	"least 5M)\n"
 	"      --spool DIR        keep objects S3 did not take in DIR; "
 	"upload them first\n"
+	"      --sse ALGORITHM    server-side encryption: AES256 or aws:kms\n"
+	"      --sse-kms-key-id ID  the KMS key of --sse aws:kms\n"
+	"      --storage-class CLASS  STANDARD_IA, INTELLIGENT_TIERING, ...\n"
 	"      --time-field PATH  the record's time for the template "
 	"(.last_updated)\n"
 	CLI_S3_HELP,
@@ -116,6 +131,36 @@ parse_target(struct s3put *p, const char *url)
 	return CLI_GO_ON;
 bad:
 	log_err("%s", why);
+	return EX_USAGE;
+}
+
+/* The values S3 takes (its PutObject reference), NULL-terminated. */
+static const char *acls[] = { "private", "public-read", "public-read-write",
+    "authenticated-read", "aws-exec-read", "bucket-owner-read",
+    "bucket-owner-full-control", NULL };
+static const char *sses[] = { "AES256", "aws:kms", "aws:kms:dsse", NULL };
+static const char *classes[] = { "STANDARD", "REDUCED_REDUNDANCY",
+    "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+    "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
+    NULL };
+
+/* arg, if one of vals, into *out: CLI_GO_ON, or EX_USAGE (said). */
+static int
+one_of(const char *opt, const char *arg, const char **vals, const char **out)
+{
+	char list[512];
+	size_t i, n = 0;
+
+	for (i = 0; vals[i] != NULL; i++)
+		if (strcmp(arg, vals[i]) == 0) {
+			*out = vals[i];
+			return CLI_GO_ON;
+		}
+	list[0] = '\0';
+	for (i = 0; vals[i] != NULL && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i ? ", " : "", vals[i]);
+	log_err("%s %s: expected one of %s", opt, arg, list);
 	return EX_USAGE;
 }
 
@@ -178,10 +223,19 @@ option(struct s3put *p, int ch, const char *arg)
 		if (cli_path("--time-field", arg, &p->time_field) == -1)
 			return EX_USAGE;
 		break;
-	case CLI_S3_ENDPOINT: case CLI_S3_REGION: case CLI_S3_RETRIES:
-	case CLI_S3_RETRY_DELAY: case CLI_S3_TIMEOUT:
-		return cli_s3_option(&p->s3, ch, arg);
+	case OPT_ACL:
+		return one_of("--acl", arg, acls, &p->s3.acl);
+	case OPT_SSE:
+		return one_of("--sse", arg, sses, &p->s3.sse);
+	case OPT_SSE_KMS_KEY_ID:
+		p->s3.sse_kms_key_id = arg;
+		break;
+	case OPT_STORAGE_CLASS:
+		return one_of("--storage-class", arg, classes,
+		    &p->s3.storage_class);
 	default:
+		if (ch >= CLI_S3 && ch < CLI_S3_LAST)
+			return cli_s3_option(&p->s3, ch, arg);
 		return cli_common(&cli, ch);
 	}
 	return CLI_GO_ON;
@@ -194,7 +248,7 @@ option(struct s3put *p, int ch, const char *arg)
 static int
 start(struct s3put *p)
 {
-	char why[512], desc[256];
+	char why[1024];
 	unsigned char rnd[8];
 	int st, i;
 
@@ -209,8 +263,6 @@ start(struct s3put *p)
 	    "application/x-ndjson";
 	if ((st = cli_s3_start(&p->s3)) != CLI_GO_ON)
 		return st;
-	awscred_describe(&p->s3.cred, desc, sizeof(desc));
-	log_info("%s, region %s", desc, p->s3.region);
 	sig_install();
 	p->s3.interruptible = 1;
 	if (s3_head_bucket(&p->s3) == -1 && p->s3.status != 403) {
@@ -302,6 +354,11 @@ main(int argc, char **argv)
 			goto out;
 	if (argc - optind != 1) {
 		st = cli_usage(&cli, NULL);
+		goto out;
+	}
+	if (p.s3.sse_kms_key_id != NULL && (p.s3.sse == NULL ||
+	    strncmp(p.s3.sse, "aws:kms", 7) != 0)) {
+		st = cli_usage(&cli, "--sse-kms-key-id needs --sse aws:kms");
 		goto out;
 	}
 	if ((st = parse_target(&p, argv[optind])) != CLI_GO_ON)

@@ -9,6 +9,8 @@ for tool in athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-xform 
 		ok "$tool and $tool.1 installed under DESTDIR/PREFIX"
 	else not_ok "$tool or $tool.1 missing under $T/dest/opt/qp"; fi
 done
+check "quotepipe-aws.7, the AWS settings, installed in man7" \
+    test -f "$T/dest/opt/qp/share/man/man7/quotepipe-aws.7"
 "$T/dest/opt/qp/bin/quote-xform" --print-default >"$T/default.jq"
 same_file "quote-xform's default program is installed as share/quotepipe/clean.jq" \
     "$T/dest/opt/qp/share/quotepipe/clean.jq" "$T/default.jq"

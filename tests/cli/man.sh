@@ -25,4 +25,9 @@ for tool in athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-xform 
 	"$tool" -V >"$T/v"; rc=$?
 	is "$tool -V prints a version" "$rc $(grep -cE "^$tool [0-9]" "$T/v")" "0 1"
 done
+# The pages of no tool: lint only.
+for page in quotepipe-aws.7; do
+	lint=$(cd "$QP_ROOT/man" && mandoc -Tlint "$page" 2>&1)
+	is "$page: mandoc -Tlint is clean" "$lint" ""
+done
 done_testing

@@ -58,7 +58,7 @@ SECRET_ENV=S3RVER
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 timeout 10 s3put --endpoint "$S3_URL" 's3://lake/x/' <>"$T/never" >/dev/null 2>"$T/err"; rc=$?
 is "no credentials anywhere: exit 78 (EX_CONFIG), saying where it looked" \
-    "$rc $(grep -c 'no AWS credentials: not in the environment (AWS_ACCESS_KEY_ID), the shared credentials file, the container endpoint or instance metadata' "$T/err")" "78 1"
+    "$rc $(grep -c "no AWS credentials: not in the environment (AWS_ACCESS_KEY_ID), the profile default ($T/no-credentials, $T/no-config), the container endpoint or instance metadata" "$T/err")" "78 1"
 
 # signer KEYID: the access key id the last request through the proxy used.
 signer() { tail -1 "$T/proxy.log" | jq -r '.headers.Authorization' | sed -E 's/.*Credential=([^/]+)\/.*/\1/'; }

@@ -40,5 +40,17 @@ tap_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* Write text to path, whole, or end the test (status 2). */
+static inline void
+tap_put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
 #define TAP_DONE() (printf("1..%d\n", tap_n), tap_failed ? 1 : 0)
 #endif
