@@ -200,7 +200,9 @@ wire_envelope_record(const struct wire_envelope *e, char *dst,
 void
 wire_ack_write(struct obuf *o, const struct wire_ack *a)
 {
-	obuf_puts(o, "{\"bucket\":");
+	/* First, so that no reader can miss it: this is no ack. */
+	obuf_puts(o, a->dry_run ? "{\"dry_run\":true,\"bucket\":" :
+	    "{\"bucket\":");
 	obuf_json_string(o, a->bucket, strlen(a->bucket));
 	obuf_puts(o, ",\"key\":");
 	obuf_json_string(o, a->key, strlen(a->key));
@@ -222,7 +224,7 @@ wire_ack_write(struct obuf *o, const struct wire_ack *a)
 
 enum {
 	A_BUCKET, A_KEY, A_ETAG, A_TOPIC, A_RECORDS, A_BYTES, A_PARTITION,
-	A_FIRST, A_LAST, A_N
+	A_FIRST, A_LAST, A_DRY_RUN, A_N
 };
 
 int
@@ -231,7 +233,7 @@ wire_ack_parse(const char *line, size_t len, struct wire_ack *a, char *buf,
 {
 	static const char *const names[A_N] = {
 		"bucket", "key", "etag", "topic", "records", "bytes",
-		"partition", "first_offset", "last_offset"
+		"partition", "first_offset", "last_offset", "dry_run"
 	};
 	const char **str[] = { &a->bucket, &a->key, &a->etag, &a->topic };
 	long long part = -1, *num[] = { &a->records, &a->bytes, &part,
@@ -245,12 +247,18 @@ wire_ack_parse(const char *line, size_t len, struct wire_ack *a, char *buf,
 	long long x;
 	int m;
 
-	*a = (struct wire_ack){ NULL, NULL, -1, -1, NULL, NULL, -1, -1, -1 };
+	*a = (struct wire_ack){ NULL, NULL, -1, -1, NULL, NULL, -1, -1, -1,
+	    0 };
 	if (json_object_begin(&it, line, len) == -1)
 		return -1;
 	while (json_object_next(&it, &k, &klen, &v, &vlen)) {
 		if ((m = member(k, klen, names, A_N)) < 0)
 			continue;
+		if (m == A_DRY_RUN) {
+			/* Anything but false: not an ack to act on. */
+			a->dry_run |= !(vlen == 5 && memcmp(v, "false", 5) == 0);
+			continue;
+		}
 		if (m < A_RECORDS) {
 			/* Decoding never grows: buflen >= len holds all. */
 			if (*str[m] != NULL || v[0] != '"' ||

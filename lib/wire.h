@@ -92,13 +92,15 @@ struct wire_ack {
 	const char	*topic;		/* NULL: not from envelopes */
 	int		 partition;	/* with topic; else -1 */
 	long long	 first, last;	/* with topic; else -1 */
+	int		 dry_run;	/* s3put --dry-run's: nothing stored */
 };
 
 /* One ack line, '\n' included. */
 void	wire_ack_write(struct obuf *, const struct wire_ack *);
 
 /*
- * Parse an ack line.  Its strings are decoded into buf (each
+ * Parse an ack line.  A line with a dry_run member (other than false)
+ * is s3put --dry-run's: dry_run is set, and no reader acts on it.  Its strings are decoded into buf (each
  * NUL-terminated; buflen >= len holds them all) and pointed to from the
  * ack.  A member that is absent, or not of its kind (a count that is no
  * whole number, an offset past LLONG_MAX - 1), is left absent: each

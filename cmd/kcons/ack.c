@@ -69,6 +69,13 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 		c->nack_errors++;
 		return;
 	}
+	if (wire_ack_parse(line, len, &a, strs, len) == 0 && a.dry_run) {
+		log_warn("%s:%lu: a line of s3put --dry-run: nothing was "
+		    "stored, nothing is committed", c->ackpath, lineno);
+		c->nack_errors++;
+		free(strs);
+		return;
+	}
 	if (wire_ack_parse(line, len, &a, strs, len) == -1 ||
 	    a.topic == NULL || a.partition < 0 || a.last < 0) {
 		log_warn("%s:%lu: ack has no topic, partition and last_offset; "

@@ -28,11 +28,12 @@ enum {
 	OPT_ENVELOPE = CLI_LONG, OPT_GZIP_LEVEL, OPT_MAX_AGE, OPT_MAX_BYTES,
 	OPT_MAX_LINE, OPT_MAX_RECORDS, OPT_NO_ENVELOPE, OPT_NO_GZIP,
 	OPT_ON_ERROR, OPT_PART_SIZE, OPT_SPOOL, OPT_TIME_FIELD, OPT_ACL,
-	OPT_SSE, OPT_SSE_KMS_KEY_ID, OPT_STORAGE_CLASS
+	OPT_SSE, OPT_SSE_KMS_KEY_ID, OPT_STORAGE_CLASS, OPT_DRY_RUN
 };
 
 static const struct option longopts[] = {
 	{ "acl", required_argument, NULL, OPT_ACL },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "envelope", no_argument, NULL, OPT_ENVELOPE },
 	{ "gzip-level", required_argument, NULL, OPT_GZIP_LEVEL },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
@@ -55,9 +56,10 @@ static const struct option longopts[] = {
 static struct cli cli = {
 	"usage: s3put [-hqVv] [--acl ACL] [--addressing-style STYLE] "
 	"[--ca-bundle FILE]\n"
-	"             [--endpoint-url URL] [--envelope | --no-envelope] "
-	"[--gzip-level N]\n"
-	"             [--max-age SECONDS] [--max-bytes SIZE] "
+	"             [--dry-run] [--endpoint-url URL] "
+	"[--envelope | --no-envelope]\n"
+	"             [--gzip-level N] "
+	"[--max-age SECONDS] [--max-bytes SIZE] "
 	"[--max-line SIZE]\n"
 	"             [--max-records N] [--no-gzip] [--on-error POLICY] "
 	"[--part-size SIZE]\n"
@@ -77,6 +79,8 @@ static struct cli cli = {
 	"  -v, --verbose          more messages on stderr\n"
 	"      --acl ACL          a canned ACL for each object "
 	"(bucket-owner-full-control)\n"
+	"      --dry-run          print what would be stored, one line an "
+	"object; store nothing\n"
 	"      --envelope         every line is a Kafka envelope (kcons -J)\n"
 	"      --no-envelope      no line is (default: lines starting "
 	"{\"topic\": are)\n"
@@ -227,6 +231,9 @@ option(struct s3put *p, int ch, const char *arg)
 		return one_of("--acl", arg, acls, &p->s3.acl);
 	case OPT_SSE:
 		return one_of("--sse", arg, sses, &p->s3.sse);
+	case OPT_DRY_RUN:
+		p->dry_run = 1;
+		break;
 	case OPT_SSE_KMS_KEY_ID:
 		p->s3.sse_kms_key_id = arg;
 		break;
@@ -261,6 +268,11 @@ start(struct s3put *p)
 	p->s3.bucket = p->bucket;
 	p->s3.content_type = p->gzip ? "application/gzip" :
 	    "application/x-ndjson";
+	if (p->dry_run) {
+		/* Nothing is asked of AWS: no credentials needed. */
+		sig_install();
+		return CLI_GO_ON;
+	}
 	if ((st = cli_s3_start(&p->s3)) != CLI_GO_ON)
 		return st;
 	sig_install();
@@ -354,6 +366,10 @@ main(int argc, char **argv)
 			goto out;
 	if (argc - optind != 1) {
 		st = cli_usage(&cli, NULL);
+		goto out;
+	}
+	if (p.dry_run && p.spool_dir != NULL) {
+		st = cli_usage(&cli, "--dry-run stores nothing: no --spool");
 		goto out;
 	}
 	if (p.s3.sse_kms_key_id != NULL && (p.s3.sse == NULL ||

@@ -77,6 +77,7 @@ struct s3put {
 	size_t		 max_bytes, part_size;
 	long long	 max_age_ms;
 	int		 gzip, level;
+	int		 dry_run;	/* --dry-run: say, store nothing */
 	const char	*spool_dir;
 	char		 run_id[17];	/* names objects from plain records */
 	unsigned long	 seq;

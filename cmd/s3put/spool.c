@@ -122,7 +122,7 @@ write_meta(const char *path, const char *bucket, const char *key,
 		return -1;
 	obuf_open(&o, fd, 8192);
 	wire_ack_write(&o, &(struct wire_ack){ bucket, key,
-	    (long long)records, -1, NULL, topic, partition, first, last });
+	    (long long)records, -1, NULL, topic, partition, first, last, 0 });
 	rc = obuf_close(&o);
 	if (rc == 0 && fsync(fd) == -1)
 		rc = errno;

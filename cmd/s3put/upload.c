@@ -66,7 +66,7 @@ print_ack(struct s3put *p, const struct object *o, const char *etag)
 {
 	struct wire_ack a = { p->bucket, o->key, (long long)o->records,
 	    (long long)o->bytes, etag, o->topic, o->partition, o->first,
-	    o->last };
+	    o->last, p->dry_run };
 
 	wire_ack_write(&p->out, &a);
 	if (obuf_flush(&p->out) != 0)	/* an ack is flushed as soon as true */
@@ -88,6 +88,12 @@ upload(struct s3put *p, struct job *j)
 	if (o->nparts == 0 && o->upload_id[0] == '\0')
 		p->started_ms = clock_mono_ms();	/* the object's first request */
 	o->bytes += j->len;
+	if (p->dry_run) {
+		/* What would be stored, said in the ack's shape; no S3. */
+		if (j->final)
+			print_ack(p, o, NULL);
+		goto out;
+	}
 	if (o->spool != NULL && spool_write(o->spool, j->data, j->len) == -1) {
 		/*
 		 * A spool file with a hole would be uploaded and acked in

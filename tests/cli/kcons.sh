@@ -134,6 +134,12 @@ timeout 60 kcons -b "$BROKERS" -t acks -G ackgrp2 -e --commit-acks "$T/ackfile2"
 is "an ack with odd members kcons does not need, and an escaped last_offset: committed (p2@7), exit 0" \
     "$rc $(committed ackgrp2 acks 3)" "0 None None 7"
 
+# s3put --dry-run's lines look like acks but name nothing stored.
+printf '{"dry_run":true,"bucket":"lake","key":"k3","records":1,"bytes":9,"topic":"acks","partition":2,"first_offset":0,"last_offset":8}\n' >"$T/ackfile3"
+timeout 60 kcons -b "$BROKERS" -t acks -G ackgrp3 -e --commit-acks "$T/ackfile3" >/dev/null 2>"$T/err"; rc=$?
+is "a line of s3put --dry-run on --commit-acks: not committed, said" \
+    "$(committed ackgrp3 acks 3) $(grep -c 'a line of s3put --dry-run: nothing was stored, nothing is committed' "$T/err")" "None None None 1"
+
 # --- --commit-acks over a FIFO with a sink that acks batches of 10
 quote_lines 301 >"$T/q2"
 kprod -b "$BROKERS" -t acks2 -k .symbol "$T/q2"

@@ -55,6 +55,16 @@ is "  ... objects hold only the values, byte for byte (1e300 kept)" \
 is "  ... an ack names the topic and the offsets" \
     "$(head -1 "$T/acks" | jq -r 'keys_unsorted | join(",")')" \
     "bucket,key,records,bytes,etag,topic,partition,first_offset,last_offset"
+# --dry-run: the same objects said, nothing stored, no AWS asked.
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY s3put --dry-run --max-records 4 \
+    's3://lake/dry/dt=%Y-%m-%d/' <"$T/env.jsonl" >"$T/dry" 2>"$T/err"; rc=$?
+is "--dry-run, no credentials: exit 0, one line per object, the real run's keys, offsets and counts" \
+    "$rc $(jq -c '[.dry_run, (.key | sub("^dry/"; "")), .records, .partition, .first_offset, .last_offset]' "$T/dry" | sort | md5sum)" \
+    "0 $(jq -c '[true, (.key | sub("^env/"; "")), .records, .partition, .first_offset, .last_offset]' "$T/acks" | sort | md5sum)"
+is "  ... nothing in S3, and no etag: it is no ack" \
+    "$(s3_keys lake dry/ | wc -l) $(jq -r 'has("etag")' "$T/dry" | sort -u)" "0 false"
+s3put --dry-run --spool "$T/sp" s3://lake/dry/ </dev/null >/dev/null 2>"$T/err"; rc=$?
+is "  ... with --spool: a usage error" "$rc $(grep -c 'no --spool' "$T/err")" "64 1"
 s3put --endpoint "$S3_URL" --max-records 4 --no-gzip 's3://lake/tpl/{topic}/p{partition}/{offset}.json' \
     <"$T/env.jsonl" >"$T/acks" 2>"$T/err"; rc=$?
 is "a full key template with {topic}, {partition}, {offset}; --no-gzip" \

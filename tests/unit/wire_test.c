@@ -159,7 +159,7 @@ main(void)
 	/* The ack line. */
 	begin();
 	wire_ack_write(&o, &(struct wire_ack){ "lake", "q/a\"b.jsonl.gz", 500,
-	    18234, "\"9b2c\"", "quotes", 2, 1041, 1540 });
+	    18234, "\"9b2c\"", "quotes", 2, 1041, 1540, 0 });
 	s = end();
 	TAP_OK(strcmp(s, "{\"bucket\":\"lake\",\"key\":\"q/a\\\"b.jsonl.gz\","
 	    "\"records\":500,\"bytes\":18234,\"etag\":\"\\\"9b2c\\\"\","
@@ -172,8 +172,22 @@ main(void)
 	    && a.partition == 2 && a.first == 1041 && a.last == 1540,
 	    "  ... read back whole, strings decoded");
 	begin();
+	wire_ack_write(&o, &(struct wire_ack){ "lake", "k", 2, 40, NULL,
+	    "q", 0, 7, 8, 1 });
+	s = end();
+	TAP_OK(strcmp(s, "{\"dry_run\":true,\"bucket\":\"lake\",\"key\":"
+	    "\"k\",\"records\":2,\"bytes\":40,\"topic\":\"q\",\"partition\":0,"
+	    "\"first_offset\":7,\"last_offset\":8}\n") == 0 &&
+	    ack(s, &a, strs, sizeof(strs)) == 0 && a.dry_run && a.last == 8,
+	    "s3put --dry-run's line: dry_run first, no etag, read back as a "
+	    "dry run");
+	TAP_OK(ack("{\"dry_run\":false,\"bucket\":\"b\"}", &a, strs,
+	    sizeof(strs)) == 0 && !a.dry_run && ack("{\"dry_run\":1}", &a,
+	    strs, sizeof(strs)) == 0 && a.dry_run,
+	    "  ... dry_run false is none; any other value is one");
+	begin();
 	wire_ack_write(&o, &(struct wire_ack){ "lake", "k", 3, -1, NULL,
-	    NULL, -1, -1, -1 });
+	    NULL, -1, -1, -1, 0 });
 	s = end();
 	TAP_OK(strcmp(s, "{\"bucket\":\"lake\",\"key\":\"k\",\"records\":3}\n")
 	    == 0, "the spool's: no bytes, etag or topic");
