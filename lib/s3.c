@@ -144,6 +144,17 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	(void)http_header(data, len, "ETag", s->etag, sizeof(s->etag));
 	(void)http_header(data, len, "x-amz-bucket-region", s->bucket_region,
 	    sizeof(s->bucket_region));
+	if (s->reading_meta) {
+		char name[64];
+		int i;
+
+		for (i = 0; i < s->nmeta; i++) {
+			snprintf(name, sizeof(name), "x-amz-meta-%s",
+			    s->meta[i].name);
+			(void)http_header(data, len, name, s->meta[i].value,
+			    sizeof(s->meta[i].value));
+		}
+	}
 	return size * n;
 }
 
@@ -584,7 +595,8 @@ request(struct s3 *s, const char *method, const char *key,
 	struct upload_src src;
 	CURLcode res;
 	size_t nh;
-	int attempt, rc = -1, redirected, object;
+	char metaname[S3_META_MAX][64];
+	int attempt, rc = -1, redirected, object, i;
 
 	/* The headers that say how a new object is stored. */
 	object = (data != NULL && strcmp(method, "PUT") == 0 &&
@@ -645,6 +657,12 @@ request(struct s3 *s, const char *method, const char *key,
 		if (object && s->storage_class != NULL)
 			sh[nh++] = (struct sigv4_header){ "x-amz-storage-class",
 			    s->storage_class };
+		for (i = 0; object && i < s->nmeta; i++) {
+			snprintf(metaname[i], sizeof(metaname[i]),
+			    "x-amz-meta-%s", s->meta[i].name);
+			sh[nh++] = (struct sigv4_header){ metaname[i],
+			    s->meta[i].value };
+		}
 		if (s->sink != NULL && s->sink_off > 0) {
 			/* Resume a cut GET where it stopped. */
 			snprintf(range, sizeof(range), "bytes=%llu-",
@@ -1153,9 +1171,15 @@ int
 s3_head_object(struct s3 *s, const char *key, long long *size)
 {
 	curl_off_t n = -1;
+	int i, rc;
 
 	*size = -1;
-	if (request(s, "HEAD", key, "", NULL, 0, 0) == -1)
+	for (i = 0; i < s->nmeta; i++)
+		s->meta[i].value[0] = '\0';
+	s->reading_meta = 1;
+	rc = request(s, "HEAD", key, "", NULL, 0, 0);
+	s->reading_meta = 0;
+	if (rc == -1)
 		return -1;
 	curl_easy_getinfo(s->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &n);
 	*size = n;

@@ -16,6 +16,8 @@
 #include "awsconf.h"
 #include "awscred.h"
 
+#define S3_META_MAX	4
+
 /* Where a GET's body goes: return 0, or -1 to stop (the GET fails). */
 typedef int (*s3_sink_fn)(void *arg, const char *data, size_t len);
 
@@ -39,6 +41,16 @@ struct s3 {
 	const char	*sse_kms_key_id;
 	const char	*storage_class;
 	const char	*acl;		/* a canned ACL */
+	/*
+	 * User metadata of the next object stored (x-amz-meta-NAME: VALUE,
+	 * signed), set before each s3_put or s3_create_multipart; names in
+	 * lower case.  A HEAD reads them back into meta[].value.
+	 */
+	struct s3_meta {
+		const char	*name;
+		char		 value[32];
+	}		 meta[S3_META_MAX];
+	int		 nmeta;
 	int		 interruptible;	/* a stop signal ends a request (or a
 					 * retry's wait); else it is finished */
 	/*
@@ -63,6 +75,7 @@ struct s3 {
 	int		 path_style;
 	int		 region_global;	/* none set: s3.amazonaws.com */
 	int		 refreshed;	/* the chain re-read for this request */
+	int		 reading_meta;	/* a HEAD that reads meta[] */
 	time_t		 refresh_after;	/* a refresh failed: not before */
 	char		 errbuf[CURL_ERROR_SIZE];
 	unsigned long	 nretries;	/* retried requests, for stats */
@@ -136,6 +149,10 @@ int	s3_upload_part(struct s3 *, const char *key, const char *upload_id,
 int	s3_complete_multipart(struct s3 *, const char *key,
 	    const char *upload_id, char *const *etags, int nparts,
 	    const unsigned char *md5);
+/*
+ * HEAD: the object's size, and the values of the metadata named in
+ * s->meta[0..nmeta) ("" where it has none).
+ */
 int	s3_head_object(struct s3 *, const char *key, long long *size);
 int	s3_abort_multipart(struct s3 *, const char *key,
 	    const char *upload_id);

@@ -27,9 +27,12 @@
 #include "sig.h"
 #include "stats.h"
 
-enum { OPT_RAW = CLI_LONG };
+#include "list.h"
+
+enum { OPT_RAW = CLI_LONG, OPT_LIST };
 
 static const struct option longopts[] = {
+	{ "list", no_argument, NULL, OPT_LIST },
 	{ "raw", no_argument, NULL, OPT_RAW },
 	CLI_S3_LONGOPTS,
 	CLI_LONGOPTS
@@ -38,7 +41,7 @@ static const struct option longopts[] = {
 static struct cli cli = {
 	"usage: s3cat [-hqVv] [--addressing-style STYLE] [--ca-bundle FILE] "
 	"[--endpoint-url URL]\n"
-	"             [--profile NAME] [--raw] [--region REGION] "
+	"             [--list | --raw] [--profile NAME] [--region REGION] "
 	"[--retries N]\n"
 	"             [--retry-delay SECONDS] [--timeout SECONDS] "
 	"s3://BUCKET/PREFIX ...\n",
@@ -49,6 +52,8 @@ static struct cli cli = {
 	"  -q, --quiet            only errors on stderr\n"
 	"  -V, --version          print the version and exit\n"
 	"  -v, --verbose          more messages on stderr\n"
+	"      --list             the inventory: objects, offsets, gaps and "
+	"overlaps\n"
 	"      --raw              print the objects as stored (no "
 	"gunzip)\n"
 	CLI_S3_HELP,
@@ -264,7 +269,9 @@ int
 main(int argc, char **argv)
 {
 	static struct cat c;
+	static struct inv inv;
 	struct s3 opts = { 0 }, s;
+	int list = 0;
 	const char *prefix;
 	char bucket[64], why[512], libs[256];
 	int ch, i, st, status = 0;
@@ -279,12 +286,16 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		if (ch == OPT_RAW)
 			c.raw = 1;
+		else if (ch == OPT_LIST)
+			list = 1;
 		else if ((st = ch >= CLI_S3 ? cli_s3_option(&opts, ch, optarg) :
 		    cli_common(&cli, ch)) != CLI_GO_ON)
 			return st;
 	}
 	if (optind == argc)
 		return cli_usage(&cli, NULL);
+	if (list && c.raw)
+		return cli_usage(&cli, "--list reads no objects: no --raw");
 	/* Every argument is checked before anything is fetched. */
 	for (i = optind; i < argc; i++)
 		if (s3_parse_url(argv[i], bucket, sizeof(bucket), &prefix, why,
@@ -304,12 +315,23 @@ main(int argc, char **argv)
 		s.interruptible = 1;	/* a stop signal ends the run now */
 		if ((st = cli_s3_start(&s)) != CLI_GO_ON)
 			status = st;
+		else if (list)
+			status = list_prefix(&inv, &s, bucket, prefix);
 		else
 			status = cat_prefix(&c, &s, bucket, prefix);
 		c.retries += s.nretries;
 		s3_close(&s);
 	}
-	if (obuf_close(&c.out) != 0 && status == 0) {
+	if (list && status == 0) {
+		status = list_report(&inv, &c.out);
+		if (inv.others > 0)
+			log_notice("%lu objects not of Kafka envelopes "
+			    "(TOPIC+PARTITION+OFFSET.jsonl) left out",
+			    inv.others);
+	}
+	list_free(&inv);
+	if (obuf_close(&c.out) != 0 && (status == 0 ||
+	    status == LIST_NOT_CONTIGUOUS)) {
 		log_err("stdout: %s", strerror(c.out.err));
 		status = EX_IOERR;
 	}

@@ -75,6 +75,32 @@ print_ack(struct s3put *p, const struct object *o, const char *etag)
 		    obuf_error(&p->out)), p->bucket, o->key, o->records);
 }
 
+/*
+ * The object's metadata, for the lake's inventory (s3cat --list): its
+ * offsets and records, as far as known when its first request goes out
+ * (a multipart upload's last offset is not: only its first).
+ */
+static void
+set_meta(struct s3 *s, const struct object *o, int whole)
+{
+	s->nmeta = 0;
+	if (o->topic != NULL) {
+		s->meta[s->nmeta].name = "first-offset";
+		snprintf(s->meta[s->nmeta++].value, sizeof(s->meta[0].value),
+		    "%lld", o->first);
+	}
+	if (!whole)
+		return;
+	if (o->topic != NULL) {
+		s->meta[s->nmeta].name = "last-offset";
+		snprintf(s->meta[s->nmeta++].value, sizeof(s->meta[0].value),
+		    "%lld", o->last);
+	}
+	s->meta[s->nmeta].name = "records";
+	snprintf(s->meta[s->nmeta++].value, sizeof(s->meta[0].value), "%lu",
+	    o->records);
+}
+
 /* Store one job; the uploader's side of everything. */
 static void
 upload(struct s3put *p, struct job *j)
@@ -109,6 +135,8 @@ upload(struct s3put *p, struct job *j)
 		goto keep;
 	if (!j->final || o->upload_id[0] != '\0') {
 		/* A part of a multipart upload. */
+		if (o->upload_id[0] == '\0')
+			set_meta(s, o, 0);
 		if (o->upload_id[0] == '\0' && s3_create_multipart(s, o->key,
 		    o->upload_id, sizeof(o->upload_id)) == -1)
 			goto s3fail;
@@ -139,7 +167,7 @@ upload(struct s3put *p, struct job *j)
 		    s3_complete_multipart(s, o->key, o->upload_id, o->etags,
 		    o->nparts, md5) == -1)
 			goto s3fail;
-	} else if (s3_put(s, o->key, j->data, j->len) == -1)
+	} else if (set_meta(s, o, 1), s3_put(s, o->key, j->data, j->len) == -1)
 		goto s3fail;
 	etag = s->etag;
 	log_info("stored s3://%s/%s: %lu records, %zu bytes%s", p->bucket,

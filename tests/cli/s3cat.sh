@@ -108,4 +108,38 @@ for t in s3cat s3put; do
 done
 s3cat --endpoint "$S3_URL" s3://lake/rt/ 2>"$T/err" | head -1 >/dev/null
 is "s3cat | head -1: exit 74 (its reader went away), no hang" "${PIPESTATUS[0]}" 74
+
+# --- the inventory: s3cat --list ------------------------------------------
+awk 'BEGIN { for (i = 0; i < 10; i++) for (p = 0; p < 2; p++)
+	printf "{\"topic\":\"quotes\",\"partition\":%d,\"offset\":%d,\"timestamp\":1683926186000,\"value\":{\"p\":%d,\"i\":%d}}\n", p, 100 + i, p, i }' >"$T/env"
+s3put --endpoint "$S3_URL" --max-records 4 's3://lake/inv/dt=%Y-%m-%d/' <"$T/env" >/dev/null 2>&1
+# A 6 MB object of one partition goes by multipart upload, whose last
+# offset is not known when it starts: its lines are counted.
+awk 'BEGIN { for (i = 0; i < 60000; i++) printf "{\"topic\":\"big\",\"partition\":0,\"offset\":%d,\"timestamp\":1683926186000,\"value\":\"%0100d\"}\n", i, i }' |
+    s3put --endpoint "$S3_URL" --no-gzip --part-size 5M 's3://lake/inv/dt=%Y-%m-%d/' >"$T/acks" 2>&1
+printf '{"x":1}\n' >"$T/x"; aws3 s3 cp "$T/x" s3://lake/inv/notes.jsonl >/dev/null
+s3cat --endpoint "$S3_URL" --list s3://lake/inv/ >"$T/inv" 2>"$T/err"; rc=$?
+is "--list: exit 0, each partition contiguous, with its objects, records and offsets" \
+    "$rc $(jq -c 'select(.type=="partition") | [.topic, .partition, .objects, .records, .first_offset, .last_offset, .contiguous]' "$T/inv" | tr '\n' ' ')" \
+    '0 ["big",0,1,60000,0,59999,true] ["quotes",0,3,10,100,109,true] ["quotes",1,3,10,100,109,true] '
+is "  ... offsets from s3put's metadata; the multipart object's counted" \
+    "$(jq -r 'select(.type=="object") | .from' "$T/inv" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" \
+    " 1 counted; 6 metadata;"
+is "  ... the metadata, as the AWS CLI sees it" \
+    "$(aws3 s3api head-object --bucket lake --key inv/dt=2023-05-12/quotes+1+00000000000000000104.jsonl.gz --query Metadata --output json | jq -c .)" \
+    '{"first-offset":"104","last-offset":"107","records":"4"}'
+grep_file "  ... and an object of no envelopes is left out, said" "1 objects not of Kafka envelopes" "$T/err"
+# A gap (an object deleted) and an overlap (a longer object stored again
+# under an earlier key, as a restart cutting elsewhere would).
+aws3 s3 rm s3://lake/inv/dt=2023-05-12/quotes+1+00000000000000000104.jsonl.gz >/dev/null
+jq -c 'select(.partition == 0 and .offset <= 105) | .value' "$T/env" | gzip >"$T/six.gz"
+aws3 s3 cp "$T/six.gz" s3://lake/inv/dt=2023-05-12/quotes+0+00000000000000000100.jsonl.gz \
+    --metadata first-offset=100,last-offset=105,records=6 >/dev/null
+s3cat --endpoint "$S3_URL" --list s3://lake/inv/dt=2023-05-12/quotes >"$T/inv" 2>"$T/err"; rc=$?
+is "a gap and an overlap: exit 1; which partition and which offsets" \
+    "$rc $(jq -c 'select(.type=="partition") | [.partition, .contiguous, .gaps, .overlaps]' "$T/inv" | tr '\n' ' ')" \
+    '1 [0,false,[],[[104,105]]] [1,false,[[104,107]],[]] '
+grep_file "  ... and said on stderr" "quotes partition 1: 1 gap and 0 overlaps in its offsets" "$T/err"
+s3cat --list --raw s3://lake/inv/ >/dev/null 2>"$T/err"; rc=$?
+is "--list with --raw: a usage error" "$rc" 64
 done_testing
