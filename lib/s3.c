@@ -926,26 +926,36 @@ int
 s3_list(struct s3 *s, const char *prefix, const char *token,
     struct s3_entry **ents, size_t *nents, char *next, size_t nextlen)
 {
-	char q[8192], ep[3 * 1024 + 1], et[3 * 1024 + 1], why[128];
+	return s3_list_after(s, prefix, "", token, ents, nents, next,
+	    nextlen);
+}
+
+int
+s3_list_after(struct s3 *s, const char *prefix, const char *after,
+    const char *token, struct s3_entry **ents, size_t *nents, char *next,
+    size_t nextlen)
+{
+	char q[12288], ep[3 * 1024 + 1], et[3 * 1024 + 1], ea[3 * 1024 + 1];
+	char why[128];
 	int rc;
 
 	*ents = NULL;
 	*nents = 0;
 	next[0] = '\0';
-	if (strlen(prefix) > 1024 || strlen(token) > 1024) {
-		snprintf(s->message, sizeof(s->message), "a prefix or token "
-		    "longer than 1024 bytes");
+	if (strlen(prefix) > 1024 || strlen(token) > 1024 ||
+	    strlen(after) > 1024) {
+		snprintf(s->message, sizeof(s->message), "a prefix, key or "
+		    "token longer than 1024 bytes");
 		s->status = 0;
 		return -1;
 	}
 	sigv4_uri_encode(prefix, 0, ep);
 	sigv4_uri_encode(token, 0, et);
+	sigv4_uri_encode(after, 0, ea);
 	/* The canonical query: its parameters sorted by name. */
-	if (*token)
-		snprintf(q, sizeof(q), "continuation-token=%s&list-type=2&"
-		    "prefix=%s", et, ep);
-	else
-		snprintf(q, sizeof(q), "list-type=2&prefix=%s", ep);
+	snprintf(q, sizeof(q), "%s%s%slist-type=2&prefix=%s%s%s",
+	    *token ? "continuation-token=" : "", et, *token ? "&" : "", ep,
+	    *after ? "&start-after=" : "", ea);
 	s->expect = "ListBucketResult";
 	rc = request(s, "GET", NULL, q, NULL, 0, 0);
 	s->expect = NULL;
@@ -957,6 +967,12 @@ s3_list(struct s3 *s, const char *prefix, const char *token,
 		return -1;
 	}
 	return 0;
+}
+
+int
+s3_delete(struct s3 *s, const char *key)
+{
+	return request(s, "DELETE", key, "", NULL, 0, 0);
 }
 
 int

@@ -174,6 +174,13 @@ int	s3_get(struct s3 *, const char *key, long long size, const char *etag,
  */
 int	s3_list(struct s3 *, const char *prefix, const char *token,
 	    struct s3_entry **ents, size_t *nents, char *next, size_t nextlen);
+/* The same, of the keys after `after` only (start-after; "" none). */
+int	s3_list_after(struct s3 *, const char *prefix, const char *after,
+	    const char *token, struct s3_entry **ents, size_t *nents,
+	    char *next, size_t nextlen);
+
+/* DeleteObject (S3 answers 204 whether or not the key was there). */
+int	s3_delete(struct s3 *, const char *key);
 void	s3_list_free(struct s3_entry *, size_t);
 
 /*

@@ -104,30 +104,37 @@ batch_close(struct s3put *p, struct batch *b)
 	free(b);
 }
 
-/* The object key for a new batch. */
+/*
+ * The object key for a new batch, and (tmp, KEY_MAX bytes) the same with
+ * "{offset}" kept: the pattern every batch of its partition under this
+ * prefix has, by which s3put finds what an earlier run stored.
+ */
 static int
 object_key(struct s3put *p, const char *prefix, const char *topic,
-    int partition, long long offset, char *key, size_t keylen)
+    int partition, long long offset, char *key, size_t keylen, char *tmp)
 {
-	char tmp[KEY_MAX];
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
 
-	if (!tmpl_is_prefix(p->tmpl))
+	if (!tmpl_is_prefix(p->tmpl)) {
+		if (strlen(prefix) >= KEY_MAX)
+			return -1;
+		memcpy(tmp, prefix, strlen(prefix) + 1);
 		return tmpl_fill_offset(prefix, offset, key, keylen);
+	}
 	if (topic != NULL)
-		n = snprintf(tmp, sizeof(tmp), "%s%s+%d+%020lld.jsonl%s",
-		    prefix, topic, partition, offset, p->gzip ? ".gz" : "");
+		n = snprintf(tmp, KEY_MAX, "%s%s+%d+{offset}.jsonl%s",
+		    prefix, topic, partition, p->gzip ? ".gz" : "");
 	else {
 		/* Time, this run's random id, a counter: unique anywhere. */
 		gmtime_r(&now, &tm);
-		n = snprintf(tmp, sizeof(tmp), "%s%04d%02d%02dT%02d%02d%02dZ-"
+		n = snprintf(tmp, KEY_MAX, "%s%04d%02d%02dT%02d%02d%02dZ-"
 		    "%s-%06lu.jsonl%s", prefix, tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		    tm.tm_sec, p->run_id, ++p->seq, p->gzip ? ".gz" : "");
 	}
-	if (n < 0 || (size_t)n >= sizeof(tmp))
+	if (n < 0 || (size_t)n >= KEY_MAX)
 		return -1;
 	return tmpl_fill_offset(tmp, offset, key, keylen);
 }
@@ -136,7 +143,7 @@ struct batch *
 batch_open(struct s3put *p, const char *prefix, const char *topic,
     size_t topiclen, int partition, long long offset)
 {
-	char key[KEY_MAX];
+	char key[KEY_MAX], pattern[KEY_MAX];
 	struct batch *b = calloc(1, sizeof(*b));
 	struct object *o = calloc(1, sizeof(*o));
 
@@ -145,12 +152,13 @@ batch_open(struct s3put *p, const char *prefix, const char *topic,
 	if (topic != NULL && (o->topic = strndup(topic, topiclen)) == NULL)
 		goto oom;
 	if (object_key(p, prefix, o->topic, partition, offset, key,
-	    sizeof(key)) < 0) {
+	    sizeof(key), pattern) < 0) {
 		log_err("an object key longer than %d bytes", KEY_MAX);
 		goto fail;
 	}
 	if ((o->key = strdup(key)) == NULL ||
-	    (b->prefix = strdup(prefix)) == NULL)
+	    (b->prefix = strdup(prefix)) == NULL ||
+	    (o->topic != NULL && (o->pattern = strdup(pattern)) == NULL))
 		goto oom;
 	o->partition = partition;
 	o->first = o->last = offset;

@@ -325,9 +325,9 @@ run(struct s3put *p)
 	if (obuf_close(&p->out) != 0 && !p->failed)
 		fail(p, EX_IOERR, "stdout: %s", strerror(p->out.err));
 	log_info("%lu lines read, %lu records, %lu objects stored (%lu "
-	    "records, %zu bytes), %lu requests retried", p->in.nread,
-	    p->nrecords, p->nobjects, p->nstored_records, p->stored_bytes,
-	    p->nretries);
+	    "records, %zu bytes), %lu requests retried, %lu objects of an "
+	    "earlier run overtaken", p->in.nread, p->nrecords, p->nobjects,
+	    p->nstored_records, p->stored_bytes, p->nretries, p->ndropped);
 	if (status == 0)
 		status = p->failed;
 	if (status == 0)

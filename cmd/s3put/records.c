@@ -149,8 +149,21 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
 		}
 	} else if (env && e.timestamp >= 0)
 		t = (time_t)(e.timestamp / 1000);
-	else
+	else {
 		t = time(NULL);
+		if (env && !p->said_clock && tmpl_uses_time(p->tmpl)) {
+			/*
+			 * A rerun would render another prefix for the same
+			 * offsets: their objects could not be found again.
+			 */
+			p->said_clock = 1;
+			log_warn("%s:%lu: an envelope without a timestamp, "
+			    "and no --time-field: its key's time comes from "
+			    "the clock, so a rerun may store its records "
+			    "under another prefix: at least once, not exactly "
+			    "once", name, lineno);
+		}
+	}
 	if (env)
 		snprintf(tname, sizeof(tname), "%.*s", (int)e.topiclen,
 		    e.topic);

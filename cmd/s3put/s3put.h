@@ -35,6 +35,7 @@ enum envelope_mode { ENV_AUTO, ENV_ALWAYS, ENV_NEVER };
 /* One object being built: what the uploader needs to store and ack it. */
 struct object {
 	char		*key;
+	char		*pattern;	/* the key, "{offset}" kept (envelopes) */
 	char		*topic;		/* NULL: not from envelopes */
 	int		 partition;
 	long long	 first, last;
@@ -78,6 +79,7 @@ struct s3put {
 	long long	 max_age_ms;
 	int		 gzip, level;
 	int		 dry_run;	/* --dry-run: say, store nothing */
+	int		 said_clock;	/* warned: a key's time from the clock */
 	const char	*spool_dir;
 	char		 run_id[17];	/* names objects from plain records */
 	unsigned long	 seq;
@@ -99,6 +101,7 @@ struct s3put {
 	struct obuf	 out;
 	unsigned long	 nobjects, nstored_records;
 	unsigned long	 nretries;	/* s3's, copied under the lock */
+	unsigned long	 ndropped;	/* objects overtaken, deleted */
 	size_t		 stored_bytes;
 	double		 upload_ms;	/* summed over stored objects */
 	long long	 started_ms;	/* of the object being stored */

@@ -169,6 +169,17 @@ tmpl_uses_kafka(const struct tmpl *t)
 }
 
 int
+tmpl_uses_time(const struct tmpl *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nparts; i++)
+		if (t->parts[i].kind == P_TEXT && t->parts[i].has_conv)
+			return 1;
+	return 0;
+}
+
+int
 tmpl_render(const struct tmpl *t, time_t when, const char *topic,
     int partition, long long offset, char *out, size_t outlen)
 {

@@ -24,6 +24,7 @@ void	tmpl_free(struct tmpl *);
 int	tmpl_is_prefix(const struct tmpl *);	/* ends in '/' */
 int	tmpl_uses_offset(const struct tmpl *);
 int	tmpl_uses_kafka(const struct tmpl *);	/* topic, partition or offset */
+int	tmpl_uses_time(const struct tmpl *);	/* a strftime conversion */
 
 /*
  * Render for a record at time t.  topic may be NULL (no envelope: the

@@ -18,6 +18,7 @@
 
 #include "s3put.h"
 #include "spool.h"
+#include "tmpl.h"
 
 void
 object_free(struct object *o)
@@ -31,6 +32,7 @@ object_free(struct object *o)
 	free(o->etags);
 	EVP_MD_CTX_free(o->md5);
 	free(o->key);
+	free(o->pattern);
 	free(o->topic);
 	free(o);
 }
@@ -101,6 +103,76 @@ set_meta(struct s3 *s, const struct object *o, int whole)
 	    o->records);
 }
 
+/*
+ * After storing o, offsets [first, last] of its partition: delete the
+ * objects of the same partition and key pattern whose first offset lies
+ * in (first, last].  An earlier run stored them, cut elsewhere, and was
+ * not acked (a crash, a rebalance): this object now holds their first
+ * records, and the batches after it hold the rest, so what is left is
+ * one copy of each record, however the two runs cut.  The keys are
+ * zero-padded offsets, so one listing after o's own key finds them in
+ * order.  0, or -1 with s's error (o is then not acked: a rerun does it
+ * again).
+ */
+static int
+drop_overtaken(struct s3put *p, struct object *o)
+{
+	struct s3 *s = &p->s3;
+	char token[1100] = "", next[1100], want[KEY_MAX], *prefix;
+	const char *at, *k;
+	struct s3_entry *ents;
+	long long x;
+	size_t n, i, plen;
+	int done = 0, j;
+
+	if (o->pattern == NULL || o->last <= o->first ||
+	    (at = strstr(o->pattern, "{offset}")) == NULL)
+		return 0;
+	plen = (size_t)(at - o->pattern);
+	if ((prefix = strndup(o->pattern, plen)) == NULL)
+		return -1;
+	do {
+		if (s3_list_after(s, prefix, o->key, token, &ents, &n, next,
+		    sizeof(next)) == -1) {
+			free(prefix);
+			return -1;
+		}
+		for (i = 0; i < n && !done; i++) {
+			k = ents[i].key;
+			if (strlen(k) < plen + 20)
+				continue;
+			for (j = 0, x = 0; j < 20 && k[plen + j] >= '0' &&
+			    k[plen + j] <= '9'; j++)
+				x = x * 10 + (k[plen + j] - '0');
+			if (j < 20)
+				continue;
+			if (x > o->last) {
+				done = 1;	/* sorted: none further */
+				break;
+			}
+			if (x <= o->first || tmpl_fill_offset(o->pattern, x,
+			    want, sizeof(want)) < 0 || strcmp(want, k) != 0)
+				continue;
+			if (s3_delete(s, k) == -1) {
+				s3_list_free(ents, n);
+				free(prefix);
+				return -1;
+			}
+			log_notice("s3://%s/%s: deleted, its first offset %lld "
+			    "is in s3://%s/%s (offsets %lld-%lld), stored "
+			    "again cut elsewhere", p->bucket, k, x, p->bucket,
+			    o->key, o->first, o->last);
+			pthread_mutex_lock(&p->mu);
+			p->ndropped++;
+			pthread_mutex_unlock(&p->mu);
+		}
+		s3_list_free(ents, n);
+		memcpy(token, next, sizeof(token));
+	} while (!done && token[0] != '\0');
+	free(prefix);
+	return 0;
+}
+
 /* Store one job; the uploader's side of everything. */
 static void
 upload(struct s3put *p, struct job *j)
@@ -169,6 +241,14 @@ upload(struct s3put *p, struct job *j)
 			goto s3fail;
 	} else if (set_meta(s, o, 1), s3_put(s, o->key, j->data, j->len) == -1)
 		goto s3fail;
+	if (drop_overtaken(p, o) == -1) {
+		/* Stored, but not yet alone: no ack, and a rerun mends it. */
+		s3_strerror(s, why, sizeof(why));
+		fail(p, s3_status(s), "s3://%s/%s is stored, but the objects "
+		    "it overtakes could not be deleted: %s (not acked)",
+		    p->bucket, o->key, why);
+		goto keep_stored;
+	}
 	etag = s->etag;
 	log_info("stored s3://%s/%s: %lu records, %zu bytes%s", p->bucket,
 	    o->key, o->records, o->bytes, o->nparts ? " (multipart)" : "");
@@ -179,6 +259,7 @@ upload(struct s3put *p, struct job *j)
 	p->upload_ms += (double)(clock_mono_ms() - p->started_ms);
 	pthread_mutex_unlock(&p->mu);
 	print_ack(p, o, etag);
+keep_stored:
 	spool_discard(o->spool);
 	o->spool = NULL;
 	goto out;
