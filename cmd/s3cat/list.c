@@ -32,9 +32,15 @@ parse_key(const char *key, char **topic, int *partition, long long *first)
 	const char *name = strrchr(key, '/'), *dot, *plus2, *plus1, *p;
 	long long v;
 
+	size_t n;
+
 	name = name != NULL ? name + 1 : key;
-	if ((dot = strstr(name, ".jsonl")) == NULL ||
-	    (strcmp(dot, ".jsonl") != 0 && strcmp(dot, ".jsonl.gz") != 0))
+	n = strlen(name);
+	if (n > 9 && strcmp(name + n - 9, ".jsonl.gz") == 0)
+		dot = name + n - 9;
+	else if (n > 6 && strcmp(name + n - 6, ".jsonl") == 0)
+		dot = name + n - 6;
+	else
 		return -1;
 	for (plus2 = dot; plus2 > name && plus2[-1] != '+'; plus2--)
 		;
@@ -83,7 +89,7 @@ meta_num(const char *s)
 /* Counting an object's lines: gunzip'd (every member) or as stored. */
 struct count {
 	z_stream	 z;
-	int		 started, gz, zerr;
+	int		 started, gz, zerr, in_member;
 	unsigned char	 head;
 	int		 nhead;
 	long long	 lines;
@@ -117,12 +123,15 @@ count_feed(struct count *k, const char *data, size_t len)
 	k->z.next_in = (Bytef *)(uintptr_t)data;
 	k->z.avail_in = (uInt)len;
 	while (k->z.avail_in > 0) {
+		k->in_member = 1;
 		k->z.next_out = (Bytef *)buf;
 		k->z.avail_out = sizeof(buf);
 		zr = inflate(&k->z, Z_NO_FLUSH);
 		count_bytes(k, buf, sizeof(buf) - k->z.avail_out);
-		if (zr == Z_STREAM_END)
+		if (zr == Z_STREAM_END) {
 			inflateReset(&k->z);
+			k->in_member = 0;
+		}
 		else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 			k->zerr = 1;
 			return -1;
@@ -156,7 +165,10 @@ count_sink(void *arg, const char *data, size_t len)
 	return count_feed(k, data, len);
 }
 
-/* The lines of an object (a last one without '\n' counts); -1: failed. */
+/*
+ * The lines of an object (a last one without '\n' counts); -1: the GET
+ * failed, -2: not valid gzip, or cut short.
+ */
 static long long
 count_lines(struct s3 *s, const struct s3_entry *e)
 {
@@ -170,7 +182,11 @@ count_lines(struct s3 *s, const struct s3_entry *e)
 		count_bytes(&k, (const char *)&k.head, 1);
 	if (k.gz)
 		inflateEnd(&k.z);
-	if (rc == -1 || k.zerr)
+	if (rc == 0 && k.gz && k.in_member)
+		k.zerr = 1;		/* the gzip stream stops short */
+	if (k.zerr)
+		return -2;
+	if (rc == -1)
 		return -1;
 	return k.lines + (k.last != '\n');
 }
@@ -243,29 +259,45 @@ list_prefix(struct inv *v, struct s3 *s, const char *bucket,
 			o.size = ents[i].size;
 			if (s3_head_object(s, ents[i].key, &size) == -1) {
 				free(o.topic);
+				if (s->status == 404) {
+					/* Deleted since listed (overtaken). */
+					log_info("s3://%s/%s: gone since it was "
+					    "listed", bucket, ents[i].key);
+					continue;
+				}
 				rc = failed(s, bucket, ents[i].key);
 				break;
 			}
 			for (j = 0; j < 3; j++)
 				m[j] = meta_num(s->meta[j].value);
-			if (m[0] == o.first && m[1] >= o.first && m[2] >= 0) {
+			/* Metadata that holds together, or none at all. */
+			if (m[0] == o.first && m[1] >= o.first && m[2] >= 1 &&
+			    m[1] < INT64_MAX / 2 && m[2] <= m[1] - o.first + 1) {
 				o.last = m[1];
 				o.records = m[2];
 			} else {
 				/* No metadata (or not ours): count. */
 				if ((o.records = count_lines(s, &ents[i])) < 0) {
 					free(o.topic);
-					rc = s->status != 0 || s->wrong ||
-					    s->interrupted ? failed(s, bucket,
-					    ents[i].key) : EX_DATAERR;
-					if (rc == EX_DATAERR)
-						log_err("s3://%s/%s: not valid "
-						    "gzip (or cut short)",
-						    bucket, ents[i].key);
+					if (o.records == -1) {
+						rc = failed(s, bucket,
+						    ents[i].key);
+						break;
+					}
+					log_err("s3://%s/%s: not valid gzip (or "
+					    "cut short)", bucket, ents[i].key);
+					rc = EX_DATAERR;
 					break;
 				}
 				o.last = o.first + o.records - 1;
 				o.counted = 1;
+			}
+			if (o.last >= INT64_MAX / 2) {
+				free(o.topic);
+				log_err("s3://%s/%s: offsets past any Kafka's",
+				    bucket, ents[i].key);
+				rc = EX_DATAERR;
+				break;
 			}
 			if ((o.key = strdup(ents[i].key)) == NULL ||
 			    add(v, &o) == -1) {

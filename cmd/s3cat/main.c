@@ -322,7 +322,11 @@ main(int argc, char **argv)
 		c.retries += s.nretries;
 		s3_close(&s);
 	}
-	if (list && status == 0) {
+	if (list && status == 0 && inv.n == 0) {
+		log_err("no objects of Kafka envelopes (TOPIC+PARTITION+"
+		    "OFFSET.jsonl) under the prefixes: nothing to check");
+		status = EX_NOINPUT;
+	} else if (list && status == 0) {
 		status = list_report(&inv, &c.out);
 		if (inv.others > 0)
 			log_notice("%lu objects not of Kafka envelopes "

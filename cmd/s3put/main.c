@@ -132,6 +132,16 @@ parse_target(struct s3put *p, const char *url)
 		goto bad;
 	}
 	p->bucket = bucket;
+	if (!tmpl_names_partition(p->tmpl)) {
+		/*
+		 * Objects of two partitions (or topics) could share its keys'
+		 * pattern: what one overtakes could be the other's.
+		 */
+		p->no_overtake = 1;
+		log_warn("%s: a key template without {topic} and {partition}: "
+		    "objects a rerun stores again, cut elsewhere, are not "
+		    "looked for: at least once, not exactly once", url);
+	}
 	return CLI_GO_ON;
 bad:
 	log_err("%s", why);
@@ -326,8 +336,10 @@ run(struct s3put *p)
 		fail(p, EX_IOERR, "stdout: %s", strerror(p->out.err));
 	log_info("%lu lines read, %lu records, %lu objects stored (%lu "
 	    "records, %zu bytes), %lu requests retried, %lu objects of an "
-	    "earlier run overtaken", p->in.nread, p->nrecords, p->nobjects,
-	    p->nstored_records, p->stored_bytes, p->nretries, p->ndropped);
+	    "earlier run overtaken, %lu records read again and stored "
+	    "already", p->in.nread, p->nrecords, p->nobjects,
+	    p->nstored_records, p->stored_bytes, p->nretries, p->ndropped,
+	    p->nskipped);
 	if (status == 0)
 		status = p->failed;
 	if (status == 0)
@@ -383,6 +395,7 @@ main(int argc, char **argv)
 	if ((st = start(&p)) == CLI_GO_ON)
 		st = run(&p);
 	s3_close(&p.s3);
+	acked_free(&p);
 	curl_global_cleanup();
 out:
 	tmpl_free(p.tmpl);

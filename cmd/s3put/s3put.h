@@ -80,6 +80,21 @@ struct s3put {
 	int		 gzip, level;
 	int		 dry_run;	/* --dry-run: say, store nothing */
 	int		 said_clock;	/* warned: a key's time from the clock */
+	int		 no_overtake;	/* the uploader's: nothing is deleted */
+	/*
+	 * The last offset stored and acked, per partition, in this run
+	 * (a replayed --spool, or the run's own acks): a record at or
+	 * below it, read again (the commit behind the acks), is in S3
+	 * already and is not stored again, or a later cut of it would
+	 * overtake objects already acked.  Under mu.
+	 */
+	struct acked {
+		char		*topic;
+		int		 partition;
+		long long	 last;
+	}		*acked;
+	size_t		 nacked;
+	unsigned long	 nskipped;
 	const char	*spool_dir;
 	char		 run_id[17];	/* names objects from plain records */
 	unsigned long	 seq;
@@ -114,6 +129,10 @@ void	*uploader(void *);
 void	 hand_over(struct s3put *, struct object *, char *data, size_t len,
 	    int final);
 void	 object_free(struct object *);
+/* The last offset acked for the partition in this run, or -1. */
+long long acked_last(struct s3put *, const char *topic, size_t topiclen,
+	    int partition);
+void	 acked_free(struct s3put *);
 void	 fail(struct s3put *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	 has_failed(struct s3put *);

@@ -169,6 +169,21 @@ tmpl_uses_kafka(const struct tmpl *t)
 }
 
 int
+tmpl_names_partition(const struct tmpl *t)
+{
+	size_t i;
+	int topic = 0, partition = 0;
+
+	if (t->prefix)
+		return 1;	/* s3put's file names carry both */
+	for (i = 0; i < t->nparts; i++) {
+		topic |= t->parts[i].kind == P_TOPIC;
+		partition |= t->parts[i].kind == P_PARTITION;
+	}
+	return topic && partition;
+}
+
+int
 tmpl_uses_time(const struct tmpl *t)
 {
 	size_t i;

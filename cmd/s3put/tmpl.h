@@ -25,6 +25,8 @@ int	tmpl_is_prefix(const struct tmpl *);	/* ends in '/' */
 int	tmpl_uses_offset(const struct tmpl *);
 int	tmpl_uses_kafka(const struct tmpl *);	/* topic, partition or offset */
 int	tmpl_uses_time(const struct tmpl *);	/* a strftime conversion */
+/* Do its keys name the topic and partition (a prefix template's do)? */
+int	tmpl_names_partition(const struct tmpl *);
 
 /*
  * Render for a record at time t.  topic may be NULL (no envelope: the

@@ -63,6 +63,67 @@ s3_status(const struct s3 *s)
 	return s->status == 403 ? EX_NOPERM : EX_UNAVAILABLE;
 }
 
+long long
+acked_last(struct s3put *p, const char *topic, size_t topiclen,
+    int partition)
+{
+	long long last = -1;
+	size_t i;
+
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < p->nacked; i++)
+		if (p->acked[i].partition == partition &&
+		    strlen(p->acked[i].topic) == topiclen &&
+		    memcmp(p->acked[i].topic, topic, topiclen) == 0) {
+			last = p->acked[i].last;
+			break;
+		}
+	pthread_mutex_unlock(&p->mu);
+	return last;
+}
+
+/* o is acked: its partition's mark moves up to its last offset. */
+static void
+acked_set(struct s3put *p, const struct object *o)
+{
+	struct acked *n;
+	size_t i;
+
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < p->nacked; i++)
+		if (p->acked[i].partition == o->partition &&
+		    strcmp(p->acked[i].topic, o->topic) == 0)
+			break;
+	if (i == p->nacked) {
+		if ((n = realloc(p->acked, (i + 1) * sizeof(*n))) == NULL ||
+		    (n[i].topic = strdup(o->topic)) == NULL) {
+			if (n != NULL)
+				p->acked = n;
+			pthread_mutex_unlock(&p->mu);
+			return;	/* only a record stored twice, later */
+		}
+		p->acked = n;
+		n[i].partition = o->partition;
+		n[i].last = -1;
+		p->nacked++;
+	}
+	if (o->last > p->acked[i].last)
+		p->acked[i].last = o->last;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+acked_free(struct s3put *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nacked; i++)
+		free(p->acked[i].topic);
+	free(p->acked);
+	p->acked = NULL;
+	p->nacked = 0;
+}
+
 static void
 print_ack(struct s3put *p, const struct object *o, const char *etag)
 {
@@ -75,6 +136,8 @@ print_ack(struct s3put *p, const struct object *o, const char *etag)
 		fail(p, EX_IOERR, "stdout: %s: s3://%s/%s is stored (%lu "
 		    "records) but its ack is not written", strerror(
 		    obuf_error(&p->out)), p->bucket, o->key, o->records);
+	else if (o->topic != NULL && !p->dry_run)
+		acked_set(p, o);
 }
 
 /*
@@ -114,6 +177,24 @@ set_meta(struct s3 *s, const struct object *o, int whole)
  * order.  0, or -1 with s's error (o is then not acked: a rerun does it
  * again).
  */
+/*
+ * A listing or delete S3 refused (403): a role that may only write.
+ * Said once, and from then on nothing is overtaken: at least once, not
+ * a pipeline that stalls.  Any other failure: -1 (no ack).
+ */
+static int
+forbidden(struct s3put *p, const char *what, const struct object *o)
+{
+	if (p->s3.status != 403)
+		return -1;
+	p->no_overtake = 1;
+	log_warn("s3://%s/%s: S3 refused to %s (403): without s3:ListBucket "
+	    "and s3:DeleteObject, objects an earlier run stored and this one "
+	    "stores again, cut elsewhere, are kept: at least once, not "
+	    "exactly once", p->bucket, o->key, what);
+	return 0;
+}
+
 static int
 drop_overtaken(struct s3put *p, struct object *o)
 {
@@ -125,7 +206,7 @@ drop_overtaken(struct s3put *p, struct object *o)
 	size_t n, i, plen;
 	int done = 0, j;
 
-	if (o->pattern == NULL || o->last <= o->first ||
+	if (o->pattern == NULL || o->last <= o->first || p->no_overtake ||
 	    (at = strstr(o->pattern, "{offset}")) == NULL)
 		return 0;
 	plen = (size_t)(at - o->pattern);
@@ -135,17 +216,17 @@ drop_overtaken(struct s3put *p, struct object *o)
 		if (s3_list_after(s, prefix, o->key, token, &ents, &n, next,
 		    sizeof(next)) == -1) {
 			free(prefix);
-			return -1;
+			return forbidden(p, "list", o);
 		}
 		for (i = 0; i < n && !done; i++) {
 			k = ents[i].key;
 			if (strlen(k) < plen + 20)
 				continue;
 			for (j = 0, x = 0; j < 20 && k[plen + j] >= '0' &&
-			    k[plen + j] <= '9'; j++)
+			    k[plen + j] <= '9' && x <= (LLONG_MAX - 9) / 10; j++)
 				x = x * 10 + (k[plen + j] - '0');
 			if (j < 20)
-				continue;
+				continue;	/* not an offset s3put writes */
 			if (x > o->last) {
 				done = 1;	/* sorted: none further */
 				break;
@@ -156,7 +237,7 @@ drop_overtaken(struct s3put *p, struct object *o)
 			if (s3_delete(s, k) == -1) {
 				s3_list_free(ents, n);
 				free(prefix);
-				return -1;
+				return forbidden(p, "delete", o);
 			}
 			log_notice("s3://%s/%s: deleted, its first offset %lld "
 			    "is in s3://%s/%s (offsets %lld-%lld), stored "
@@ -181,7 +262,7 @@ upload(struct s3put *p, struct job *j)
 	struct s3 *s = &p->s3;
 	char why[1024], **ne;
 	unsigned char md5[EVP_MAX_MD_SIZE];
-	const char *etag;
+	char etag[sizeof(p->s3.etag)];
 
 	if (o->nparts == 0 && o->upload_id[0] == '\0')
 		p->started_ms = clock_mono_ms();	/* the object's first request */
@@ -241,6 +322,8 @@ upload(struct s3put *p, struct job *j)
 			goto s3fail;
 	} else if (set_meta(s, o, 1), s3_put(s, o->key, j->data, j->len) == -1)
 		goto s3fail;
+	/* S3's confirmation, kept: the listing and deletes after clear it. */
+	snprintf(etag, sizeof(etag), "%s", s->etag);
 	if (drop_overtaken(p, o) == -1) {
 		/* Stored, but not yet alone: no ack, and a rerun mends it. */
 		s3_strerror(s, why, sizeof(why));
@@ -249,7 +332,6 @@ upload(struct s3put *p, struct job *j)
 		    p->bucket, o->key, why);
 		goto keep_stored;
 	}
-	etag = s->etag;
 	log_info("stored s3://%s/%s: %lu records, %zu bytes%s", p->bucket,
 	    o->key, o->records, o->bytes, o->nparts ? " (multipart)" : "");
 	pthread_mutex_lock(&p->mu);

@@ -142,4 +142,12 @@ is "a gap and an overlap: exit 1; which partition and which offsets" \
 grep_file "  ... and said on stderr" "quotes partition 1: 1 gap and 0 overlaps in its offsets" "$T/err"
 s3cat --list --raw s3://lake/inv/ >/dev/null 2>"$T/err"; rc=$?
 is "--list with --raw: a usage error" "$rc" 64
+s3cat --endpoint "$S3_URL" --list s3://lake/rt/ >"$T/inv" 2>"$T/err"; rc=$?
+is "--list where no object is of envelopes: exit 66 and nothing printed, not 'contiguous'" \
+    "$rc $(wc -c <"$T/inv") $(grep -c 'no objects of Kafka envelopes' "$T/err")" "66 0 1"
+jq -c '.value' "$T/env" | head -6 | gzip | head -c 30 >"$T/cut.gz"
+aws3 s3 cp "$T/cut.gz" s3://lake/cut/quotes+0+00000000000000000000.jsonl.gz >/dev/null
+s3cat --endpoint "$S3_URL" --list s3://lake/cut/ >/dev/null 2>"$T/err"; rc=$?
+is "--list: an object without metadata whose gzip stops short: exit 65, named" \
+    "$rc $(grep -c 'cut/quotes+0+00000000000000000000.jsonl.gz: not valid gzip' "$T/err")" "65 1"
 done_testing

@@ -13,6 +13,7 @@ whenever the file is written).  REGEX is searched in
 left fires:
   "500"        answer 500 InternalError
   "slowdown"   answer 503 SlowDown
+  "403"        answer 403 AccessDenied (a role that may not do this)
   "drop"       read half the body, then close the connection
   "reset"      read half the body, then reset the connection (RST)
   "cut"        forward, but send only half the answer's body, then close
@@ -117,6 +118,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if action == "500":
             self.record(body, 500, action)
             return self.answer(500, (ERROR % ("InternalError", "injected")).encode(),
+                               [("Content-Type", "application/xml")])
+        if action == "403":
+            self.record(body, 403, action)
+            return self.answer(403, (ERROR % ("AccessDenied", "Access Denied")).encode(),
                                [("Content-Type", "application/xml")])
         if action == "slowdown":
             self.record(body, 503, action)

@@ -174,6 +174,11 @@ for cut in "--max-records 5" "--max-records 3" "--max-age 0.3"; do
 	is "  ... the AWS CLI reads back each of the 50 once, in order" \
 	    "$(readback "eo$n/" | jq -c .o | md5sum)" "$(seq 100 149 | md5sum)"
 done
+ok=0
+for a in $(jq -c '{key, etag}' "$T/acks.eo"); do
+	[ "$(echo "$a" | jq -r .etag)" = "$(aws3 s3api head-object --bucket lake --key "$(echo "$a" | jq -r .key)" --query ETag --output text)" ] && ok=$((ok + 1))
+done
+is "  ... each ack's etag is the object's, as S3 gives it" "$ok" "$(wc -l <"$T/acks.eo")"
 grep_file "  ... an object overtaken is named as it is deleted" \
     "s3://lake/eo3/dt=2023-05-12/q\+0\+00000000000000000121.jsonl.gz: deleted, its first offset 121 is in s3://lake/eo3/" "$T/err.eo"
 # The same offsets from the start, cut shorter: the first object is
@@ -195,4 +200,38 @@ s3put --endpoint "$PROXY_URL" --max-records 20 's3://lake/eo5/' <"$T/env50" >"$T
 s3cat --endpoint "$S3_URL" --list s3://lake/eo5/ >"$T/inv" 2>/dev/null; irc=$?
 is "  ... the rerun: exit 0, contiguous, each record once" \
     "$rc $irc $(jq -c 'select(.type=="partition") | [.records, .overlaps]' "$T/inv")" "0 0 [50,[]]"
+
+# A role that may only write (LIST refused): said once, nothing deleted,
+# every object still stored and acked: at least once, not a stall.
+s3put --endpoint "$S3_URL" --max-records 7 's3://lake/eo6/' <"$T/env50" >/dev/null 2>&1
+echo '[{"match": "list-type=", "action": "403", "times": 100}]' >"$T/rules"
+s3put --endpoint "$PROXY_URL" --max-records 20 's3://lake/eo6/' <"$T/env50" >"$T/acks" 2>"$T/err"; rc=$?
+is "a LIST refused (403): exit 0, 3 acks, one warning, the 8 earlier objects kept beside 2 new" \
+    "$rc $(wc -l <"$T/acks") $(grep -c 'S3 refused to list (403)' "$T/err") $(s3_keys lake eo6/ | wc -l)" "0 3 1 10"
+echo '[]' >"$T/rules"
+# A template whose keys do not name the partition: what p0 stores must
+# not delete p1's object, whose offsets p0's range covers.
+awk 'BEGIN { for (i = 105; i < 108; i++) printf "{\"topic\":\"q\",\"partition\":1,\"offset\":%d,\"timestamp\":1683926186000,\"value\":1}\n", i }' |
+    s3put --endpoint "$S3_URL" 's3://lake/np/{offset}.jsonl' >/dev/null 2>&1
+awk 'BEGIN { for (i = 100; i < 110; i++) printf "{\"topic\":\"q\",\"partition\":0,\"offset\":%d,\"timestamp\":1683926186000,\"value\":0}\n", i }' |
+    s3put --endpoint "$S3_URL" 's3://lake/np/{offset}.jsonl' >/dev/null 2>"$T/err"; rc=$?
+is "a template without {topic} and {partition}: said at start; nothing of another partition deleted" \
+    "$rc $(grep -c 'without {topic} and {partition}' "$T/err") $(s3_keys lake np/ | tr '\n' ' ')" \
+    "0 1 np/00000000000000000100.jsonl np/00000000000000000105.jsonl "
+
+# What --spool replays is acked; the same offsets read again (the commit
+# lags the acks) are not stored again, so nothing acked is overtaken.
+rm -rf "$T/sp"; mkdir "$T/sp"
+echo '[{"match": "^PUT /lake/eo7/", "action": "500", "times": 100}]' >"$T/rules"
+head -14 "$T/env50" | s3put --endpoint "$PROXY_URL" --retries 0 --spool "$T/sp" --max-records 7 \
+    's3://lake/eo7/' >/dev/null 2>&1
+echo '[]' >"$T/rules"
+s3put -v --endpoint "$PROXY_URL" --spool "$T/sp" --max-records 5 's3://lake/eo7/' <"$T/env50" \
+    >"$T/acks" 2>"$T/err"; rc=$?
+s3cat --endpoint "$S3_URL" --list s3://lake/eo7/ >"$T/inv" 2>/dev/null; irc=$?
+is "--spool replayed (100-113), then the input from 100 again: 14 records not stored again" \
+    "$rc $irc $(jq -c '[.first_offset, .last_offset]' "$T/acks" | head -3 | tr '\n' ' ')$(grep -c '14 records read again and stored already' "$T/err")" \
+    "0 0 [100,106] [107,113] [114,118] 1"
+is "  ... and the partition contiguous, each record once" \
+    "$(jq -c 'select(.type=="partition") | [.records, .overlaps]' "$T/inv")" "[50,[]]"
 done_testing
