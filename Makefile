@@ -189,6 +189,7 @@ bench: test-deps
 	bench/kafka.sh $(BUILD)/bin
 	bench/xform.sh $(BUILD)/bin
 	bench/s3put.sh $(BUILD)/bin
+	bench/latency.sh $(BUILD)/bin
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -1,10 +1,13 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "json.h"
 #include "obuf.h"
 
@@ -37,6 +40,40 @@ obuf_flush(struct obuf *o)
 	}
 	o->len = 0;
 	return o->err;
+}
+
+int
+obuf_flush_within(struct obuf *o, long long ms)
+{
+	struct pollfd pfd = { o->fd, POLLOUT, 0 };
+	long long until = clock_mono_ms() + ms, left;
+	size_t off = 0;
+	ssize_t n;
+	int fl;
+
+	if ((fl = fcntl(o->fd, F_GETFL)) == -1 ||
+	    fcntl(o->fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return obuf_flush(o) != 0 ? -1 : 0;
+	while (off < o->len && o->err == 0) {
+		n = write(o->fd, o->buf + off, o->len - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EINTR && errno != EAGAIN) {
+			o->err = errno;
+			break;
+		}
+		if ((left = until - clock_mono_ms()) <= 0)
+			break;
+		(void)poll(&pfd, 1, left > 200 ? 200 : (int)left);
+	}
+	(void)fcntl(o->fd, F_SETFL, fl);
+	memmove(o->buf, o->buf + off, o->len - off);
+	o->len -= off;
+	if (o->err != 0)
+		return -1;
+	return o->len > 0;
 }
 
 int

@@ -23,6 +23,11 @@ int	obuf_open(struct obuf *, int fd, size_t cap);
 int	obuf_close(struct obuf *);
 
 int	obuf_flush(struct obuf *);
+/*
+ * Flush, waiting at most ms for the reader: 0 all written, 1 the time
+ * ran out (what is left stays buffered), -1 an error (obuf_error()).
+ */
+int	obuf_flush_within(struct obuf *, long long ms);
 void	obuf_write(struct obuf *, const void *, size_t);
 /* Room for at least n bytes at the end; commit with obuf_commit(). */
 char	*obuf_reserve(struct obuf *, size_t n);

@@ -275,3 +275,81 @@ wire_ack_parse(const char *line, size_t len, struct wire_ack *a, char *buf,
 	a->partition = (int)part;
 	return 0;
 }
+
+/* ---- the control line ---- */
+
+void
+wire_control_write(struct obuf *o, const char *kind, long long id,
+    const char *topic, int partition)
+{
+	obuf_puts(o, "{\"control\":");
+	obuf_json_string(o, kind, strlen(kind));
+	obuf_printf(o, ",\"id\":%lld,\"topic\":", id);
+	obuf_json_string(o, topic, strlen(topic));
+	obuf_printf(o, ",\"partition\":%d}\n", partition);
+}
+
+int
+wire_looks_like_control(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return len - i >= 11 && memcmp(line + i, "{\"control\":", 11) == 0;
+}
+
+enum { C_CONTROL, C_ID, C_TOPIC, C_PARTITION, C_N };
+
+int
+wire_control_parse(const char *line, size_t len, struct wire_control *c,
+    char *buf, size_t buflen, const char **why)
+{
+	static const char *const names[C_N] = {
+		"control", "id", "topic", "partition"
+	};
+	struct json_iter it;
+	const char *k, *v, **str;
+	size_t klen, vlen, used = 0, n;
+	unsigned seen = 0;
+	long long x;
+	int m;
+
+	*c = (struct wire_control){ NULL, -1, NULL, -1 };
+	*why = "a control line is an object";
+	if (json_object_begin(&it, line, len) == -1)
+		return -1;
+	while (json_object_next(&it, &k, &klen, &v, &vlen)) {
+		/* The first of a name counts, whatever its value. */
+		if ((m = member(k, klen, names, C_N)) < 0 || (seen & 1u << m))
+			continue;
+		seen |= 1u << m;
+		if (m == C_CONTROL || m == C_TOPIC) {
+			str = m == C_CONTROL ? &c->kind : &c->topic;
+			if (v[0] != '"' || buflen - used < vlen + 1)
+				continue;
+			n = json_unescape(v, vlen, buf + used);
+			if (memchr(buf + used, '\0', n) != NULL)
+				continue;	/* "\u0000": no C string */
+			buf[used + n] = '\0';
+			*str = buf + used;
+			used += n + 1;
+		} else if (m == C_ID && json_integer(v, vlen, 0, LLONG_MAX,
+		    &x) == 0)
+			c->id = x;
+		else if (m == C_PARTITION && json_integer(v, vlen, 0, INT_MAX,
+		    &x) == 0)
+			c->partition = (int)x;
+	}
+	if (c->kind == NULL)
+		*why = "a control line needs \"control\": a string";
+	else if (c->id < 0)
+		*why = "a control line needs \"id\": a whole number";
+	else if (c->topic == NULL || !topic_ok(c->topic, strlen(c->topic)))
+		*why = "a control line needs \"topic\": a Kafka topic name";
+	else if (c->partition < 0)
+		*why = "a control line needs \"partition\": a whole number";
+	else
+		return 0;
+	return -1;
+}

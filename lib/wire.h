@@ -17,6 +17,15 @@
  *    "etag":"\"9b2c...\"","topic":"quotes","partition":2,
  *    "first_offset":1041,"last_offset":1540}
  *
+ * The control line: kcons -J --commit-acks tells the sink, on the
+ * stream, that the group took a partition away ("revoke"), and waits
+ * for the sink's answer on the ack stream ("revoked"): the sink has
+ * dropped what it held of the partition, and every ack of it is
+ * written before the answer.  The member name "control" comes first.
+ *
+ *   {"control":"revoke","id":3,"topic":"quotes","partition":2}
+ *   {"control":"revoked","id":3,"topic":"quotes","partition":2}
+ *
  * The parsers make one pass over a line that json_validate() accepted;
  * where a member is written twice, the first counts.
  */
@@ -109,5 +118,29 @@ void	wire_ack_write(struct obuf *, const struct wire_ack *);
  */
 int	wire_ack_parse(const char *line, size_t len, struct wire_ack *,
 	    char *buf, size_t buflen);
+
+/* ---- the control line ---- */
+
+struct wire_control {
+	const char	*kind;		/* "revoke", "revoked"; NULL: absent */
+	long long	 id;		/* -1: absent */
+	const char	*topic;		/* NULL: absent */
+	int		 partition;	/* -1: absent */
+};
+
+/* One control line, '\n' included. */
+void	wire_control_write(struct obuf *, const char *kind, long long id,
+	    const char *topic, int partition);
+
+/* Does the line start as a control line does ({"control":, after blanks)? */
+int	wire_looks_like_control(const char *line, size_t len);
+
+/*
+ * Parse a control line (strings decoded into buf, buflen >= len, as for
+ * acks).  Returns 0 when it has all four members, else -1 with why
+ * (static text).
+ */
+int	wire_control_parse(const char *line, size_t len, struct wire_control *,
+	    char *buf, size_t buflen, const char **why);
 
 #endif

@@ -173,6 +173,22 @@ signal_after() {
 	signal_wait "$p" "$sig"
 }
 
+# consumer_start NAME TOPIC GROUP S3PUT_ARGS...: the consumer side,
+#   kcons -J -G GROUP --commit-acks FIFO | s3put S3PUT_ARGS... > FIFO
+# in the background, against kmock and s3rver, its two ends joined by a
+# FIFO of their own so that each has its pid: KC_NAME and SP_NAME.  kcons
+# also gets "${KCONS_ARGS[@]}"; stderr goes (appended) to
+# $T/NAME.kcons.err and $T/NAME.s3put.err.
+consumer_start() {
+	local n=$1 topic=$2 group=$3; shift 3
+	rm -f "$T/$n.data" "$T/$n.acks"; mkfifo "$T/$n.data" "$T/$n.acks"
+	kcons -v -b "$BROKERS" -t "$topic" -G "$group" -J --commit-acks "$T/$n.acks" \
+	    ${KCONS_ARGS[@]+"${KCONS_ARGS[@]}"} >"$T/$n.data" 2>>"$T/$n.kcons.err" &
+	eval "KC_$n=$!"
+	s3put -v --endpoint "$S3_URL" "$@" <"$T/$n.data" >"$T/$n.acks" 2>>"$T/$n.s3put.err" &
+	eval "SP_$n=$!"
+}
+
 # aws3 ARGS...: the AWS CLI (Debian's) against s3rver.
 aws3() { /usr/bin/aws --endpoint-url "$S3_URL" "$@"; }
 

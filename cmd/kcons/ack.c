@@ -41,6 +41,59 @@ commit_retriable(rd_kafka_resp_err_t err)
 	}
 }
 
+/* The sink's answer to a revoke (kcons.h). */
+static void
+answer(struct kcons *c, const char *line, size_t len, unsigned long lineno,
+    char *buf)
+{
+	struct wire_control w;
+	const char *why;
+
+	if (wire_control_parse(line, len, &w, buf, len, &why) == -1 ||
+	    strcmp(w.kind, "revoked") != 0) {
+		log_warn("%s:%lu: %s; ignored", c->ackpath, lineno,
+		    w.kind == NULL || strcmp(w.kind, "revoked") == 0 ? why :
+		    "a control line kcons does not know");
+		c->nack_errors++;
+		return;
+	}
+	pthread_mutex_lock(&c->mu);
+	if (w.id == c->revoke_id && c->answers_due > 0) {
+		if (--c->answers_due == 0)
+			pthread_cond_broadcast(&c->cv);
+	} else
+		log_info("%s:%lu: a late answer to revoke %lld of %s[%d]",
+		    c->ackpath, lineno, w.id, w.topic, w.partition);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/*
+ * In a revoke, a commit the group refuses for the rebalance (Kafka
+ * takes them then; kmock, like librdkafka's mock cluster, does not) or
+ * because this member is out of its generation: the rebalance ends,
+ * and the member rejoins, only once the rebalance callback returns, and
+ * that waits for the revoke's answer, which comes after this ack: no
+ * retry can help until then.
+ */
+static int
+member_gone(rd_kafka_resp_err_t err)
+{
+	return err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+	    err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+	    err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
+}
+
+static int
+revoking(struct kcons *c)
+{
+	int r;
+
+	pthread_mutex_lock(&c->mu);
+	r = c->answers_due > 0;
+	pthread_mutex_unlock(&c->mu);
+	return r;
+}
+
 /*
  * Commit what one ack line says: last_offset + 1 for its partition.
  * Lines without topic/partition/last_offset (acks for plain records)
@@ -69,6 +122,11 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 		c->nack_errors++;
 		return;
 	}
+	if (wire_looks_like_control(line, len)) {
+		answer(c, line, len, lineno, strs);
+		free(strs);
+		return;
+	}
 	if (wire_ack_parse(line, len, &a, strs, len) == 0 && a.dry_run) {
 		log_warn("%s:%lu: a line of s3put --dry-run: nothing was "
 		    "stored, nothing is committed", c->ackpath, lineno);
@@ -84,20 +142,37 @@ ack_line(struct kcons *c, const char *line, size_t len, unsigned long lineno)
 		free(strs);
 		return;
 	}
+	if (!part_owned(c, a.topic, a.partition)) {
+		/* Its revoke went unanswered: another member may own it. */
+		log_warn("%s:%lu: %s[%d] is not this member's (revoked): "
+		    "offset %lld not committed", c->ackpath, lineno, a.topic,
+		    a.partition, a.last + 1);
+		free(strs);
+		return;
+	}
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, a.topic, a.partition)->offset =
 	    a.last + 1;
 	for (tries = 0;; tries++) {
 		err = rd_kafka_commit(c->rk, l, 0);
 		if (err == RD_KAFKA_RESP_ERR_NO_ERROR || tries == 40 ||
-		    !commit_retriable(err) || atomic_load(&c->ack_abandon))
+		    !commit_retriable(err) || atomic_load(&c->ack_abandon) ||
+		    (revoking(c) && member_gone(err)) ||
+		    !part_owned(c, a.topic, a.partition))
 			break;
 		log_info("commit %s[%d]@%lld: %s; retrying", a.topic,
 		    a.partition, a.last + 1, rd_kafka_err2str(err));
 		usleep(250 * 1000);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && revoking(c) &&
+	    member_gone(err))
+		/* Stored, not committed: the next owner overtakes it. */
+		log_notice("commit %s[%d]@%lld in the revoke: %s; the "
+		    "partition's next owner reads from its last commit and "
+		    "stores those records again, replacing these objects",
+		    a.topic, a.partition, a.last + 1, rd_kafka_err2str(err));
+	else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		log_err("commit %s[%d]@%lld failed: %s", a.topic, a.partition,
 		    a.last + 1, rd_kafka_err2str(err));
 		c->nack_errors++;

@@ -4,7 +4,11 @@
  * their end; ack.c (--commit-acks) reads s3put's ack lines in a thread
  * of its own and commits what they name.  The two threads share joined,
  * stopping and ncommits (atomics); the ack thread owns nack_errors until
- * it is joined; both use rk, which librdkafka allows.
+ * it is joined; both use rk, which librdkafka allows.  Under mu: the
+ * partitions (the main thread changes them, the ack thread asks), and a
+ * revoke's handshake: the main thread writes one control line per
+ * partition revoked and waits until the ack thread has read as many
+ * answers (wire.h).
  */
 #ifndef KCONS_KCONS_H
 #define KCONS_KCONS_H
@@ -39,6 +43,7 @@ struct kcons {
 	size_t			 nparts, neof;
 	atomic_int		 joined;	/* an assignment happened */
 	atomic_int		 stopping;	/* the consume loop has ended */
+	atomic_int		 halt;		/* a revoke went unanswered */
 
 	unsigned long		 nmsgs;
 	unsigned long long	 bytes;
@@ -51,6 +56,11 @@ struct kcons {
 	atomic_int		 ack_abandon;
 	atomic_ulong		 ncommits;	/* read by QP_STATS too */
 	unsigned long		 nack_errors;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	long long		 revoke_id;	/* the handshake under way */
+	long long		 handshake_ms;	/* its longest wait */
+	int			 answers_due;
 };
 
 /* Where -o starts each partition. */
@@ -63,7 +73,9 @@ struct kcons_start {
 struct kcons_part *part_find(struct kcons *, const char *topic,
 	    int32_t partition);
 void	parts_clear(struct kcons *);
-void	parts_set(struct kcons *, const rd_kafka_topic_partition_list_t *);
+void	parts_add(struct kcons *, const rd_kafka_topic_partition_list_t *);
+void	parts_remove(struct kcons *, const rd_kafka_topic_partition_list_t *);
+int	part_owned(struct kcons *, const char *topic, int32_t partition);
 int	parse_offset(const char *, struct kcons_start *);
 int	assign_all(struct kcons *, const struct kcons_start *);
 

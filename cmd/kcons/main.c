@@ -21,11 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "kconf.h"
 #include "log.h"
 #include "obuf.h"
@@ -78,14 +80,81 @@ static struct cli cli = {
 	NULL, 0
 };
 
+/*
+ * Tell the sink that the group took these partitions away, and wait for
+ * its answer (kcons.h): then it holds nothing of them, has written every
+ * ack of them (committed while they are still this member's), and will
+ * store nothing more of them.  Only then may another member be given
+ * them: the group's next generation waits for this callback to return.
+ * Writing the lines and waiting are bounded by half of
+ * max.poll.interval.ms, within which this member must rejoin or be put
+ * out of the group.  Returns 0, or -1 when the sink did not answer in
+ * time: the run must end (a sink that still holds a partition must not
+ * be given its records again).
+ */
+static int
+revoke_handshake(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
+{
+	struct timespec until;
+	long long start, left;
+	int i, st;
+
+	if (c->ackpath == NULL || !c->envelope || l->cnt == 0 ||
+	    atomic_load(&c->stopping) || atomic_load(&c->ack_done))
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	c->revoke_id++;
+	c->answers_due = l->cnt;
+	pthread_mutex_unlock(&c->mu);
+	for (i = 0; i < l->cnt; i++)
+		wire_control_write(&c->out, "revoke", c->revoke_id,
+		    l->elems[i].topic, (int)l->elems[i].partition);
+	start = clock_mono_ms();
+	if ((st = obuf_flush_within(&c->out, c->handshake_ms)) == -1) {
+		pthread_mutex_lock(&c->mu);
+		c->answers_due = 0;	/* no sink to answer */
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
+	left = st == 0 ? c->handshake_ms - (clock_mono_ms() - start) : 0;
+	pthread_mutex_lock(&c->mu);
+	while (c->answers_due > 0 && left > 0 && !atomic_load(&c->ack_done) &&
+	    sig_count() < 2) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&c->cv, &c->mu, &until);
+		left -= 200;
+	}
+	st = c->answers_due > 0 && !atomic_load(&c->ack_done) ? -1 : 0;
+	if (st == -1)
+		log_err("the sink did not %s the revoke of %d partition%s "
+		    "within %lld ms: stopping, so that no record of them is "
+		    "given to it again (what it holds of them may still be "
+		    "stored: at least once for those)", left > 0 ||
+		    c->out.len == 0 ? "answer" : "read", c->answers_due,
+		    c->answers_due == 1 ? "" : "s", c->handshake_ms);
+	else
+		log_debug("the sink answered the revoke of %d partitions",
+		    l->cnt);
+	c->answers_due = 0;
+	pthread_mutex_unlock(&c->mu);
+	return st;
+}
+
 static void
 rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
 	struct kcons *c = opaque;
+	rd_kafka_error_t *e = NULL;
+	const char *proto = rd_kafka_rebalance_protocol(rk);
 	char list[1024];
 	size_t o = 0;
-	int i;
+	int i, coop = proto != NULL && strcmp(proto, "COOPERATIVE") == 0;
 
 	list[0] = '\0';
 	for (i = 0; i < parts->cnt && o < sizeof(list) - 64; i++)
@@ -94,12 +163,27 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		    (int)parts->elems[i].partition);
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		log_info("assigned: %s", parts->cnt ? list : "(none)");
-		parts_set(c, parts);
-		rd_kafka_assign(rk, parts);
+		parts_add(c, parts);
+		if (coop)
+			e = rd_kafka_incremental_assign(rk, parts);
+		else
+			rd_kafka_assign(rk, parts);
 	} else {
-		log_info("revoked: %s", parts->cnt ? list : "(none)");
-		parts_clear(c);
-		rd_kafka_assign(rk, NULL);
+		log_info("revoked%s: %s", rd_kafka_assignment_lost(rk) ?
+		    " (lost)" : "", parts->cnt ? list : "(none)");
+		if (revoke_handshake(c, parts) == -1) {
+			c->status = EX_TEMPFAIL;
+			atomic_store(&c->halt, 1);
+		}
+		parts_remove(c, parts);
+		if (coop)
+			e = rd_kafka_incremental_unassign(rk, parts);
+		else
+			rd_kafka_assign(rk, NULL);
+	}
+	if (e != NULL) {
+		log_err("%s", rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
 	}
 }
 
@@ -139,6 +223,14 @@ put_envelope(struct obuf *o, const rd_kafka_message_t *m)
 
 /* ---- the loop ---- */
 
+/* -e: every partition assigned is at its end. */
+static int
+all_at_end(const struct kcons *c)
+{
+	return c->exit_eof && atomic_load(&c->joined) && c->nparts > 0 &&
+	    c->neof == c->nparts;
+}
+
 /* Handle one message or event; returns 0 to go on, 1 to stop. */
 static int
 handle(struct kcons *c, rd_kafka_message_t *m)
@@ -146,6 +238,8 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 	struct kcons_part *p;
 	const char *topic = m->rkt != NULL ? rd_kafka_topic_name(m->rkt) : "";
 
+	if (atomic_load(&c->halt))
+		return 1;	/* a revoke went unanswered: nothing more */
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 		p = part_find(c, topic, m->partition);
 		if (p != NULL && !p->at_eof) {
@@ -154,8 +248,7 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 		}
 		log_debug("%s[%d] at end, offset %lld", topic,
 		    (int)m->partition, (long long)m->offset);
-		return c->exit_eof && atomic_load(&c->joined) && c->nparts > 0 &&
-		    c->neof == c->nparts;
+		return all_at_end(c);
 	}
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		log_err("%s%s%s", topic, *topic ? ": " : "",
@@ -167,6 +260,18 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 			c->status = EX_NOINPUT;
 			return 1;
 		}
+		return 0;
+	}
+	/*
+	 * A message of a partition revoked already (in the batch that
+	 * served the revoke): the sink was told it holds nothing more of
+	 * it, and its next owner reads it from the commit.  (Without the
+	 * handshake it is printed: auto commit counts it as consumed.)
+	 */
+	if (c->group != NULL && c->ackpath != NULL && c->envelope &&
+	    part_find(c, topic, m->partition) == NULL) {
+		log_debug("%s[%d]@%lld: revoked; not printed", topic,
+		    (int)m->partition, (long long)m->offset);
 		return 0;
 	}
 	/* Only -e tracks ends; a new message moves its partition off it. */
@@ -220,6 +325,24 @@ kcons_stats(const struct kcons *c, int final)
 	stats_emit(f, 3, final);
 }
 
+/*
+ * Up to KCONS_BATCH messages, waiting up to ms for the first.  With the
+ * revoke handshake, one at a time: a batch may hold messages taken from
+ * the queue before a rebalance callback served in the same call (of a
+ * partition revoked, even revoked and given back), which the handshake
+ * has promised the sink are not coming; one message at a time is always
+ * taken after the callbacks, and librdkafka drops the ones fetched
+ * before a revoke.
+ */
+static ssize_t
+take_messages(struct kcons *c, rd_kafka_queue_t *q, int ms,
+    rd_kafka_message_t **msgs)
+{
+	if (c->group != NULL && c->ackpath != NULL && c->envelope)
+		return (msgs[0] = rd_kafka_consumer_poll(c->rk, ms)) != NULL;
+	return rd_kafka_consume_batch_queue(q, ms, msgs, KCONS_BATCH);
+}
+
 static void
 consume(struct kcons *c)
 {
@@ -228,15 +351,14 @@ consume(struct kcons *c)
 	ssize_t n, i;
 	int stop = 0;
 
-	while (!stop && !sig_caught()) {
-		n = rd_kafka_consume_batch_queue(q, 0, msgs, KCONS_BATCH);
+	while (!stop && !sig_caught() && !atomic_load(&c->halt)) {
+		n = take_messages(c, q, 0, msgs);
 		if (n <= 0) {
 			/* About to wait: nothing may sit in the buffer. */
 			obuf_flush(&c->out);
 			if (obuf_error(&c->out))
 				break;
-			n = rd_kafka_consume_batch_queue(q, 100, msgs,
-			    KCONS_BATCH);
+			n = take_messages(c, q, 100, msgs);
 			if (n <= 0) {
 				sig_sleep(0);	/* deliver a pending signal */
 				if (stdout_gone()) {
@@ -251,6 +373,9 @@ consume(struct kcons *c)
 				stop = handle(c, msgs[i]);
 			rd_kafka_message_destroy(msgs[i]);
 		}
+		/* A revoke can leave only partitions at their end (-e). */
+		if (all_at_end(c) || atomic_load(&c->halt))
+			stop = 1;
 		if (stats_due())
 			kcons_stats(c, 0);
 	}
@@ -355,6 +480,20 @@ configure(struct kcons *c, rd_kafka_conf_t *conf,
 	return st;
 }
 
+/* max.poll.interval.ms as librdkafka has it. */
+static long long
+poll_interval_ms(rd_kafka_t *rk)
+{
+	char v[32];
+	size_t n = sizeof(v);
+	long long ms;
+
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), "max.poll.interval.ms", v,
+	    &n) != RD_KAFKA_CONF_OK || (ms = atoll(v)) <= 0)
+		return 300000;
+	return ms;
+}
+
 /* Subscribe (-G) or assign, consume, and leave after the last acks. */
 static int
 run(struct kcons *c, rd_kafka_conf_t *conf, const struct kcons_start *start)
@@ -373,6 +512,7 @@ run(struct kcons *c, rd_kafka_conf_t *conf, const struct kcons_start *start)
 	}
 	rd_kafka_poll_set_consumer(c->rk);
 	obuf_open(&c->out, STDOUT_FILENO, 256 * 1024);
+	c->handshake_ms = poll_interval_ms(c->rk) / 2;
 
 	if (c->ackpath != NULL &&
 	    pthread_create(&c->ack_thread, NULL, ack_main, c) != 0) {
@@ -411,6 +551,8 @@ out:
 	}
 	close(STDOUT_FILENO);
 	if (c->ackpath != NULL) {
+		if (atomic_load(&c->halt))
+			atomic_store(&c->ack_abandon, 1);	/* none is ours */
 		while (!atomic_load(&c->ack_done)) {
 			if (sig_count() > 1) {
 				log_warn("not waiting for more acks");
@@ -436,7 +578,10 @@ out:
 int
 main(int argc, char **argv)
 {
-	static struct kcons c;
+	static struct kcons c = {
+		.mu = PTHREAD_MUTEX_INITIALIZER,
+		.cv = PTHREAD_COND_INITIALIZER,
+	};
 	struct kcons_start start = { RD_KAFKA_OFFSET_BEGINNING, -1 };
 	rd_kafka_conf_t *conf;
 	const char *brokers = NULL, *offset_arg = NULL;

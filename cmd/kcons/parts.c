@@ -35,21 +35,67 @@ parts_clear(struct kcons *c)
 	c->nparts = c->neof = 0;
 }
 
+/*
+ * The partitions assigned change only in the main thread (the rebalance
+ * callback, or assign_all), under c->mu: the ack thread asks whether a
+ * partition is still this member's (part_owned).
+ */
 void
-parts_set(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
+parts_add(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
 {
+	struct kcons_part *np;
 	int i;
 
-	parts_clear(c);
 	if (l == NULL || l->cnt == 0)
 		return;
-	c->parts = calloc((size_t)l->cnt, sizeof(*c->parts));
-	for (i = 0; c->parts != NULL && i < l->cnt; i++) {
-		c->parts[i].topic = strdup(l->elems[i].topic);
-		c->parts[i].partition = l->elems[i].partition;
+	pthread_mutex_lock(&c->mu);
+	if ((np = realloc(c->parts, (c->nparts + (size_t)l->cnt) *
+	    sizeof(*np))) != NULL) {
+		c->parts = np;
+		for (i = 0; i < l->cnt; i++) {
+			if (part_find(c, l->elems[i].topic,
+			    l->elems[i].partition) != NULL ||
+			    (np[c->nparts].topic = strdup(l->elems[i].topic)) ==
+			    NULL)
+				continue;
+			np[c->nparts].partition = l->elems[i].partition;
+			np[c->nparts].at_eof = 0;
+			c->nparts++;
+		}
 	}
-	c->nparts = c->parts != NULL ? (size_t)l->cnt : 0;
+	pthread_mutex_unlock(&c->mu);
 	atomic_store(&c->joined, 1);
+}
+
+void
+parts_remove(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
+{
+	struct kcons_part *p;
+	int i;
+
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; l != NULL && i < l->cnt; i++) {
+		if ((p = part_find(c, l->elems[i].topic,
+		    l->elems[i].partition)) == NULL)
+			continue;
+		if (p->at_eof)
+			c->neof--;
+		free(p->topic);
+		*p = c->parts[--c->nparts];
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Is the partition assigned to this member?  (The ack thread's.) */
+int
+part_owned(struct kcons *c, const char *topic, int32_t partition)
+{
+	int owned;
+
+	pthread_mutex_lock(&c->mu);
+	owned = part_find(c, topic, partition) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	return owned;
 }
 
 int
@@ -139,7 +185,7 @@ assign_all(struct kcons *c, const struct kcons_start *st)
 	for (i = 0; i < l->cnt; i++)
 		log_debug("start %s[%d] at offset %lld", l->elems[i].topic,
 		    (int)l->elems[i].partition, (long long)l->elems[i].offset);
-	parts_set(c, l);
+	parts_add(c, l);
 	err = rd_kafka_assign(c->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -105,6 +105,36 @@ batch_close(struct s3put *p, struct batch *b)
 }
 
 /*
+ * Drop a batch whose partition the group took away: its records are
+ * the partition's next owner's to store, from the offset committed.
+ * The uploader aborts what it began of it (a multipart upload, a spool
+ * file).
+ */
+void
+batch_drop(struct s3put *p, struct batch *b)
+{
+	struct batch **pp;
+
+	if (p->gzip)
+		deflateEnd(&b->z);
+	free(b->buf);
+	b->buf = NULL;
+	p->nrevoked += b->obj->records;
+	log_info("%s[%d] revoked: %lu records (offsets %lld-%lld) not stored "
+	    "here; the partition's next owner reads them again",
+	    b->obj->topic, b->obj->partition, b->obj->records, b->obj->first,
+	    b->obj->last);
+	hand_job(p, &(struct job){ b->obj, NULL, 0, 1, 1, NULL });
+	for (pp = &p->open; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	free(b->prefix);
+	free(b);
+}
+
+/*
  * The object key for a new batch, and (tmp, KEY_MAX bytes) the same with
  * "{offset}" kept: the pattern every batch of its partition under this
  * prefix has, by which s3put finds what an earlier run stored.

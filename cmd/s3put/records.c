@@ -103,6 +103,58 @@ envelope(struct s3put *p, const char *line, size_t len,
 }
 
 /*
+ * kcons's control line: a revoke drops the partition's open batch and
+ * is answered on stdout once the uploader has done all before it
+ * (wire.h).  Returns 0, or -1 for a line that is none (said).
+ */
+static int
+control(struct s3put *p, const char *name, unsigned long lineno,
+    const char *line, size_t len)
+{
+	struct wire_control c;
+	struct answer *a;
+	struct batch *b;
+	const char *why;
+	char *buf;
+	int rc = -1;
+
+	if ((buf = malloc(len)) == NULL) {
+		log_err("out of memory");
+		p->input_err = EX_OSERR;
+		return 0;
+	}
+	if (wire_control_parse(line, len, &c, buf, len, &why) == -1)
+		log_err("%s:%lu: %s", name, lineno, why);
+	else if (strcmp(c.kind, "revoke") != 0)
+		log_err("%s:%lu: a control line s3put does not know: it "
+		    "knows only kcons's \"revoke\" (--no-envelope: such "
+		    "lines are records)", name, lineno);
+	else if (strlen(c.topic) >= sizeof(a->topic) ||
+	    (a = calloc(1, sizeof(*a))) == NULL) {
+		log_err("out of memory");
+		p->input_err = EX_OSERR;
+		rc = 0;
+	} else {
+		log_debug("%s:%lu: %s[%d] revoked", name, lineno, c.topic,
+		    c.partition);
+		for (b = p->open; b != NULL; b = b->next)
+			if (b->obj->topic != NULL &&
+			    b->obj->partition == c.partition &&
+			    strcmp(b->obj->topic, c.topic) == 0) {
+				batch_drop(p, b);
+				break;
+			}
+		a->id = c.id;
+		a->partition = c.partition;
+		memcpy(a->topic, c.topic, strlen(c.topic) + 1);
+		hand_job(p, &(struct job){ NULL, NULL, 0, 0, 0, a });
+		rc = 0;
+	}
+	free(buf);
+	return rc;
+}
+
+/*
  * Take one good line (cli_input's hook).  Returns 0, or -1 for a bad
  * record (said).
  */
@@ -119,6 +171,8 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
 	time_t t;
 	int env;
 
+	if (p->envelope != ENV_NEVER && wire_looks_like_control(line, len))
+		return control(p, name, lineno, line, len);
 	if ((env = envelope(p, line, len, &e, &why)) == -1) {
 		log_err("%s:%lu: %s", name, lineno, why);
 		return -1;

@@ -61,11 +61,20 @@ struct batch {
 	struct batch	*next;
 };
 
+/* kcons's revoke of a partition, answered once all before it is done. */
+struct answer {
+	long long	 id;
+	int		 partition;
+	char		 topic[256];
+};
+
 struct job {
-	struct object	*obj;
+	struct object	*obj;		/* NULL: ans */
 	char		*data;		/* taken over by the uploader */
 	size_t		 len;
 	int		 final;
+	int		 drop;		/* revoked: not stored, not acked */
+	struct answer	*ans;
 };
 
 struct s3put {
@@ -95,6 +104,7 @@ struct s3put {
 	}		*acked;
 	size_t		 nacked;
 	unsigned long	 nskipped;
+	unsigned long	 nrevoked;	/* records dropped at a revoke */
 	const char	*spool_dir;
 	char		 run_id[17];	/* names objects from plain records */
 	unsigned long	 seq;
@@ -128,6 +138,7 @@ struct s3put {
 void	*uploader(void *);
 void	 hand_over(struct s3put *, struct object *, char *data, size_t len,
 	    int final);
+void	 hand_job(struct s3put *, const struct job *);
 void	 object_free(struct object *);
 /* The last offset acked for the partition in this run, or -1. */
 long long acked_last(struct s3put *, const char *topic, size_t topiclen,
@@ -146,6 +157,7 @@ int	 batch_add(struct s3put *, struct batch *, const char *data,
 	    size_t len, int finish);
 void	 batch_hand_part(struct s3put *, struct batch *);
 void	 batch_close(struct s3put *, struct batch *);
+void	 batch_drop(struct s3put *, struct batch *);
 void	 close_all(struct s3put *);
 long long close_aged(struct s3put *);
 

@@ -112,6 +112,22 @@ acked_set(struct s3put *p, const struct object *o)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* A revoked partition: what this run acked of it says nothing more. */
+static void
+acked_forget(struct s3put *p, const char *topic, int partition)
+{
+	size_t i;
+
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < p->nacked; i++)
+		if (p->acked[i].partition == partition &&
+		    strcmp(p->acked[i].topic, topic) == 0) {
+			p->acked[i].last = -1;
+			break;
+		}
+	pthread_mutex_unlock(&p->mu);
+}
+
 void
 acked_free(struct s3put *p)
 {
@@ -254,6 +270,45 @@ drop_overtaken(struct s3put *p, struct object *o)
 	return 0;
 }
 
+/*
+ * Answer kcons's revoke: every ack of the partition is written, its
+ * open batch dropped.  From here on this run knows nothing of it: if
+ * the partition comes back, it starts afresh from the committed offset.
+ */
+static void
+answer(struct s3put *p, struct answer *a)
+{
+	acked_forget(p, a->topic, a->partition);
+	wire_control_write(&p->out, "revoked", a->id, a->topic, a->partition);
+	if (obuf_flush(&p->out) != 0)
+		fail(p, EX_IOERR, "stdout: %s: the answer to the revoke of "
+		    "%s[%d] is not written", strerror(obuf_error(&p->out)),
+		    a->topic, a->partition);
+	free(a);
+}
+
+/* A revoked partition's object: what was begun of it is undone. */
+static void
+drop(struct s3put *p, struct object *o)
+{
+	char why[512];
+
+	if (o->upload_id[0] == '\0' || p->dry_run)
+		;
+	else if (s3_abort_multipart(&p->s3, o->key, o->upload_id) == 0)
+		log_info("aborted the multipart upload of s3://%s/%s",
+		    p->bucket, o->key);
+	else {
+		s3_strerror(&p->s3, why, sizeof(why));
+		log_warn("s3://%s/%s: the multipart upload begun is not "
+		    "aborted (%s): its parts are kept, unseen, until a "
+		    "lifecycle rule (AbortIncompleteMultipartUpload) removes "
+		    "them", p->bucket, o->key, why);
+	}
+	spool_discard(o->spool);
+	object_free(o);
+}
+
 /* Store one job; the uploader's side of everything. */
 static void
 upload(struct s3put *p, struct job *j)
@@ -394,7 +449,12 @@ uploader(void *arg)
 		p->full = 0;
 		p->busy = 1;
 		pthread_mutex_unlock(&p->mu);
-		upload(p, &j);
+		if (j.ans != NULL)
+			answer(p, j.ans);
+		else if (j.drop)
+			drop(p, j.obj);
+		else
+			upload(p, &j);
 		pthread_mutex_lock(&p->mu);
 		p->busy = 0;
 		pthread_cond_broadcast(&p->cv);
@@ -405,16 +465,22 @@ uploader(void *arg)
 
 /* Hand a job over once the uploader is idle (two parts in memory at most). */
 void
-hand_over(struct s3put *p, struct object *o, char *data, size_t len,
-    int final)
+hand_job(struct s3put *p, const struct job *j)
 {
 	pthread_mutex_lock(&p->mu);
 	while (p->full || p->busy)
 		pthread_cond_wait(&p->cv, &p->mu);
-	p->slot = (struct job){ o, data, len, final };
+	p->slot = *j;
 	p->full = 1;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+hand_over(struct s3put *p, struct object *o, char *data, size_t len,
+    int final)
+{
+	hand_job(p, &(struct job){ o, data, len, final, 0, NULL });
 }
 
 /* spool_replay()'s callback. */

@@ -118,6 +118,15 @@ X
 }
 is "  ... kafka-python sees exactly the acked offsets committed (10, 5, none)" \
     "$(committed ackgrp acks 3)" "10 5 None"
+# A restart with the revoke handshake on (-J --commit-acks: messages taken
+# one at a time; it commits nothing here): each partition from its commit.
+kcons -b "$BROKERS" -t acks -G ackgrp -e -J --commit-acks /dev/null >"$T/re" 2>/dev/null
+is "  ... a restarted -J --commit-acks consumer starts at them, none skipped (p0@10, p1@5, p2@0; 75 messages)" \
+    "$($PY -c 'import json,sys
+m={}
+for l in open(sys.argv[1]):
+    e=json.loads(l); m.setdefault(e["partition"], e["offset"])
+print(m.get(0), m.get(1), m.get(2))' "$T/re") $(wc -l <"$T/re")" "10 5 0 75"
 kcons -b "$BROKERS" -t acks -G ackgrp -e -J -o beginning >"$T/re" 2>/dev/null
 is "  ... a restarted consumer starts at them (p0@10, p1@5, p2@0)" \
     "$($PY -c 'import json,sys

@@ -234,4 +234,57 @@ is "--spool replayed (100-113), then the input from 100 again: 14 records not st
     "0 0 [100,106] [107,113] [114,118] 1"
 is "  ... and the partition contiguous, each record once" \
     "$(jq -c 'select(.type=="partition") | [.records, .overlaps]' "$T/inv")" "[50,[]]"
+# --- kcons's revoke on the stream (issue 13) --------------------------------
+# env P FIRST LAST [VALUE]: envelopes of partition P of topic q.
+env() { awk -v p="$1" -v a="$2" -v b="$3" -v v="${4:-0}" 'BEGIN { for (i = a; i <= b; i++)
+	printf "{\"topic\":\"q\",\"partition\":%d,\"offset\":%d,\"timestamp\":1683926186000,\"value\":{\"o\":%d,\"v\":\"%s\"}}\n", p, i, i, v }'; }
+revoke() { printf '{"control":"revoke","id":%d,"topic":"q","partition":%d}\n' "$1" "$2"; }
+{ env 0 0 2; env 1 0 1; revoke 1 0; env 1 2 2; } |
+    s3put --endpoint "$S3_URL" --max-age 0 's3://lake/rv1/' >"$T/acks" 2>"$T/err"; rc=$?
+is "a revoke of q[0]: exit 0; answered; q[0]'s open batch not stored, q[1]'s acked after" \
+    "$rc $(jq -c '[.control, .id, .partition, .first_offset, .last_offset]' "$T/acks" | tr '\n' ' ')$(s3_keys lake rv1/ | tr '\n' ' ')" \
+    '0 ["revoked",1,0,null,null] [null,null,1,0,2] rv1/q+1+00000000000000000000.jsonl.gz '
+# The answer comes after every ack of what was closed before the revoke.
+{ env 0 0 4; revoke 7 0; } | s3put --endpoint "$S3_URL" --max-records 5 's3://lake/rv2/' >"$T/acks" 2>"$T/err"; rc=$?
+is "  ... an object closed before the revoke is stored and acked before the answer" \
+    "$rc $(jq -c '[.control, .last_offset]' "$T/acks" | tr '\n' ' ')" '0 [null,4] ["revoked",null] '
+# A batch already begun as a multipart upload is aborted, not completed.
+# (s3rver has no AbortMultipartUpload, 405: the request is seen in the
+# proxy's log, and s3put says that the parts are kept.)
+: >"$T/proxy.log"
+{ env 0 0 40000 "$(printf '%0200d' 0 | tr 0 7)"; revoke 2 0; sleep 1; } |
+    s3put -v --endpoint "$PROXY_URL" --no-gzip --part-size 5M --max-records 1000000 --max-bytes 1G 's3://lake/rv3/' \
+    >"$T/acks" 2>"$T/err"; rc=$?
+is "  ... a multipart upload begun for the revoked partition: aborted, nothing stored, answered" \
+    "$rc $(jq -r 'select(.method == "DELETE" and (.query | startswith("uploadId="))) | .path' "$T/proxy.log") $(grep -c 'rv3/q+0+00000000000000000000.jsonl: the multipart upload begun is not aborted' "$T/err") $(s3_keys lake rv3/ | wc -l) $(jq -r .control "$T/acks")" \
+    "0 /lake/rv3/q%2B0%2B00000000000000000000.jsonl 1 0 revoked"
+# A partition that comes back after a revoke starts afresh.  Run 1 stored
+# and acked q[0] 0-9 (its commit refused in the rebalance); another
+# member stored 0-12 cut by 4; q[0] comes back to run 1 from offset 0.
+# Run 1 must not skip 0-9 as "acked already": its second object would
+# then be its first, 10-15, and the other member's 8-11 would overlap it.
+rm -f "$T/rv.in"; mkfifo "$T/rv.in"
+s3put --endpoint "$S3_URL" --max-records 10 's3://lake/rv4/' <"$T/rv.in" >"$T/acks" 2>"$T/err" &
+sp=$!
+exec 8>"$T/rv.in"
+env 0 0 9 >&8
+wait_for 10 grep -q last_offset "$T/acks"
+env 0 0 12 | s3put --endpoint "$S3_URL" --max-records 4 's3://lake/rv4/' >/dev/null 2>&1
+{ revoke 3 0; env 0 0 15; } >&8
+exec 8>&-
+wait "$sp"; rc=$?
+s3cat --endpoint "$S3_URL" --list s3://lake/rv4/ >"$T/inv" 2>/dev/null; irc=$?
+is "  ... q[0] back after a revoke, from offset 0: stored afresh, the other member's objects overtaken" \
+    "$rc $irc $(jq -c 'select(.type=="partition") | [.objects, .records, .first_offset, .last_offset, .overlaps]' "$T/inv")" \
+    "0 0 [2,16,0,15,[]]"
+# Not a revoke: said with the line, exit 65, what was accepted stored.
+{ env 1 0 1; echo '{"control":"pause","id":1,"topic":"q","partition":0}';
+  echo '{"control":"revoke","id":1,"topic":"../q","partition":0}'; } |
+    s3put --endpoint "$S3_URL" 's3://lake/rv5/' >"$T/acks" 2>"$T/err"; rc=$?
+is "control lines s3put does not know: exit 65, each said with its line; the records stored" \
+    "$rc $(grep -c '^s3put: <stdin>:3: a control line s3put does not know' "$T/err") $(grep -c '^s3put: <stdin>:4: a control line needs "topic"' "$T/err") $(jq -c .records "$T/acks")" \
+    "65 1 1 2"
+echo '{"control":"revoke","id":1,"topic":"q","partition":0}' |
+    s3put --endpoint "$S3_URL" --no-envelope 's3://lake/rv6/' >"$T/acks" 2>"$T/err"; rc=$?
+is "  ... with --no-envelope such a line is a record" "$rc $(jq -c .records "$T/acks")" "0 1"
 done_testing

@@ -1,10 +1,12 @@
 /*
- * wire_test.c - the envelope and the ack line: what kcons -J writes,
- * s3put reads (kcat's spelling too), what s3put acks and kcons commits,
- * and what a hostile line cannot make them do.
+ * wire_test.c - the envelope, the ack line and the control line: what
+ * kcons -J writes, s3put reads (kcat's spelling too), what s3put acks
+ * and kcons commits, how a revoke is asked and answered, and what a
+ * hostile line cannot make them do.
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,6 +51,35 @@ static int
 ack(const char *line, struct wire_ack *a, char *buf, size_t len)
 {
 	return wire_ack_parse(line, strlen(line), a, buf, len);
+}
+
+/*
+ * Parse a control line with a buffer of exactly its length, as kcons
+ * and s3put give it, malloc'd so that ASan sees a write past it.  The
+ * strings stay valid until the next call.
+ */
+static int
+ctl(const char *line, struct wire_control *c, const char **why)
+{
+	static char *buf;
+	size_t len = strlen(line);
+
+	free(buf);
+	if ((buf = malloc(len)) == NULL)
+		exit(1);
+	*why = NULL;
+	return wire_control_parse(line, len, c, buf, len, why);
+}
+
+/* Refused, with why naming the member at fault (what the tools log). */
+static int
+ctl_refused(const char *line, const char *member)
+{
+	struct wire_control c;
+	const char *why;
+
+	return ctl(line, &c, &why) == -1 && why != NULL &&
+	    strstr(why, member) != NULL;
 }
 
 int
@@ -220,6 +251,227 @@ main(void)
 	    "a string that does not fit the buffer: absent, not cut");
 	TAP_OK(ack("\"x\"", &a, strs, sizeof(strs)) == -1, "not an object: "
 	    "refused");
+
+	/* The control line: kcons's revoke, s3put's answer. */
+	{
+		static const char every[] = "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+		struct wire_control c;
+		char line[512], name[251], *small;
+		int n;
+
+		begin();
+		wire_control_write(&o, "revoke", 3, "quotes", 2);
+		s = end();
+		TAP_OK(strcmp(s, "{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"quotes\",\"partition\":2}\n") == 0,
+		    "a revoke as wire.h shows it");
+		TAP_OK(ctl(s, &c, &why) == 0 && strcmp(c.kind, "revoke") == 0 &&
+		    c.id == 3 && strcmp(c.topic, "quotes") == 0 &&
+		    c.partition == 2, "  ... read back whole");
+		begin();
+		wire_control_write(&o, "revoked", LLONG_MAX, every, INT_MAX);
+		s = end();
+		n = snprintf(line, sizeof(line), "{\"control\":\"revoked\","
+		    "\"id\":9223372036854775807,\"topic\":\"%s\",\"partition\":"
+		    "2147483647}\n", every);
+		TAP_OK(n > 0 && (size_t)n < sizeof(line) &&
+		    strcmp(s, line) == 0,
+		    "an answer: id LLONG_MAX, partition INT_MAX, a topic of "
+		    "every character a topic may have");
+		TAP_OK(ctl(s, &c, &why) == 0 &&
+		    strcmp(c.kind, "revoked") == 0 && c.id == LLONG_MAX &&
+		    strcmp(c.topic, every) == 0 && c.partition == INT_MAX,
+		    "  ... read back whole");
+		begin();
+		wire_control_write(&o, "revoke", 0, "t", 0);
+		s = end();
+		TAP_OK(strcmp(s, "{\"control\":\"revoke\",\"id\":0,\"topic\":"
+		    "\"t\",\"partition\":0}\n") == 0 && ctl(s, &c, &why) == 0 &&
+		    c.id == 0 && c.partition == 0 && strcmp(c.topic, "t") == 0,
+		    "id 0 and partition 0: written, and read back as 0, not "
+		    "absent");
+		s = "{\"control\":\"r\",\"id\":0,\"topic\":\"t\","
+		    "\"partition\":0}";
+		TAP_OK(ctl(s, &c, &why) == 0 && strcmp(c.kind, "r") == 0 &&
+		    strcmp(c.topic, "t") == 0, "a buffer of exactly the line's "
+		    "length holds its strings (no newline to spare)");
+		s = "{\"control\":\"revoke\",\"id\":3,\"topic\":\"quotes\","
+		    "\"partition\":2}";
+		if ((small = malloc(8)) == NULL)
+			exit(1);
+		why = NULL;
+		TAP_OK(wire_control_parse(s, strlen(s), &c, small, 8, &why) ==
+		    -1 && c.kind == NULL && why != NULL && strstr(why,
+		    "\"control\"") != NULL, "a string that does not fit the "
+		    "buffer: absent, not cut");
+		free(small);
+		TAP_OK(ctl("{\"control\":\"pause\",\"id\":1,\"topic\":\"q\","
+		    "\"partition\":0}", &c, &why) == 0 &&
+		    strcmp(c.kind, "pause") == 0, "a kind of no known name is "
+		    "read: its reader tells it apart");
+		TAP_OK(ctl("{ \"control\" : \"revoke\" , \"id\" : 3 , "
+		    "\"topic\" : \"q\" , \"partition\" : 2 }", &c, &why) == 0 &&
+		    strcmp(c.kind, "revoke") == 0 && c.id == 3 &&
+		    strcmp(c.topic, "q") == 0 && c.partition == 2,
+		    "blanks between the tokens");
+
+		/* What s3put and kcons route to the parser. */
+		s = " \t {\"control\":\"revoke\"}";
+		TAP_OK(wire_looks_like_control(s, strlen(s)) &&
+		    wire_looks_like_control("{\"control\":", 11),
+		    "what looks like a control line: {\"control\": first, "
+		    "after blanks");
+		s = "{\"topic\":\"q\",\"control\":\"revoke\"}";
+		TAP_OK(!wire_looks_like_control(s, strlen(s)) &&
+		    wire_looks_like_envelope(s, strlen(s)),
+		    "  ... not {\"topic\": (an envelope)");
+		s = "{\"control\":\"revoke\",\"id\":3,\"topic\":\"q\","
+		    "\"partition\":2}";
+		TAP_OK(!wire_looks_like_envelope(s, strlen(s)),
+		    "  ... nor does a control line look like an envelope");
+		TAP_OK(!wire_looks_like_control("{\"control\":", 10) &&
+		    !wire_looks_like_control("  {\"contr", 9) &&
+		    !wire_looks_like_control("   ", 3) &&
+		    !wire_looks_like_control("", 0), "  ... not a line too "
+		    "short for it, whatever lies past its end");
+		s = "{\"controls\":1}";
+		TAP_OK(!wire_looks_like_control(s, strlen(s)),
+		    "  ... not {\"controls\":");
+
+		/* Refusals, each with why naming the member at fault. */
+		TAP_OK(ctl_refused("{\"id\":3,\"topic\":\"q\",\"partition\":2}",
+		    "\"control\""), "no control: refused, with why");
+		TAP_OK(ctl_refused("{\"control\":7,\"id\":3,\"topic\":\"q\","
+		    "\"partition\":2}", "\"control\"") && ctl_refused(
+		    "{\"control\":null,\"id\":3,\"topic\":\"q\","
+		    "\"partition\":2}", "\"control\""), "a control that is no "
+		    "string: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"topic\":\"q\","
+		    "\"partition\":2}", "\"id\""), "no id: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":-1,\"topic\":"
+		    "\"q\",\"partition\":2}", "\"id\"") && ctl_refused(
+		    "{\"control\":\"revoke\",\"id\":-5,\"topic\":\"q\","
+		    "\"partition\":2}", "\"id\""), "an id of -1 or -5: "
+		    "refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3.5,"
+		    "\"topic\":\"q\",\"partition\":2}", "\"id\"") && ctl_refused(
+		    "{\"control\":\"revoke\",\"id\":3.0,\"topic\":\"q\","
+		    "\"partition\":2}", "\"id\"") && ctl_refused(
+		    "{\"control\":\"revoke\",\"id\":1e2,\"topic\":\"q\","
+		    "\"partition\":2}", "\"id\""), "an id of 3.5, 3.0 or 1e2: "
+		    "refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":"
+		    "9223372036854775808,\"topic\":\"q\",\"partition\":2}",
+		    "\"id\""), "an id past LLONG_MAX: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":\"3\","
+		    "\"topic\":\"q\",\"partition\":2}", "\"id\""), "an id that "
+		    "is a string: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,"
+		    "\"partition\":2}", "\"topic\"") && ctl_refused(
+		    "{\"control\":\"revoke\",\"id\":3,\"topic\":7,"
+		    "\"partition\":2}", "\"topic\""), "no topic, or one that is "
+		    "no string: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"../x\",\"partition\":2}", "\"topic\""), "a topic of "
+		    "\"../x\": refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"a\\u002fb\",\"partition\":2}", "\"topic\""),
+		    "  ... or of an escaped '/'");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"\",\"partition\":2}", "\"topic\""), "an empty topic: "
+		    "refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"a b\",\"partition\":2}", "\"topic\""), "a topic of "
+		    "\"a b\": refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\".\",\"partition\":2}", "\"topic\"") && ctl_refused(
+		    "{\"control\":\"revoke\",\"id\":3,\"topic\":\"..\","
+		    "\"partition\":2}", "\"topic\""), "a topic of . or ..: "
+		    "refused");
+		memset(name, 'a', 250);
+		name[250] = '\0';
+		snprintf(line, sizeof(line), "{\"control\":\"revoke\",\"id\":3,"
+		    "\"topic\":\"%s\",\"partition\":2}", name);
+		TAP_OK(ctl_refused(line, "\"topic\""), "a topic of 250 "
+		    "characters: refused");
+		name[249] = '\0';
+		snprintf(line, sizeof(line), "{\"control\":\"revoke\",\"id\":3,"
+		    "\"topic\":\"%s\",\"partition\":2}", name);
+		TAP_OK(ctl(line, &c, &why) == 0 && strlen(c.topic) == 249 &&
+		    strcmp(c.topic, name) == 0, "  ... of 249: read");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\"}", "\"partition\""), "no partition: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\",\"partition\":-1}", "\"partition\"") && ctl_refused(
+		    "{\"control\":\"revoke\",\"id\":3,\"topic\":\"q\","
+		    "\"partition\":-2}", "\"partition\""), "a partition of -1 "
+		    "or -2: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\",\"partition\":2147483648}", "\"partition\"") &&
+		    ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\",\"partition\":4294967298}", "\"partition\""),
+		    "a partition past INT_MAX: refused, not cut to an int");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\",\"partition\":\"2\"}", "\"partition\"") &&
+		    ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\",\"partition\":2.5}", "\"partition\""),
+		    "a partition of \"2\" or 2.5: refused");
+		TAP_OK(ctl_refused("[1]", "an object") &&
+		    ctl_refused("\"x\"", "an object") &&
+		    ctl_refused("7", "an object") &&
+		    ctl_refused("null", "an object"),
+		    "not an object: refused, with why");
+
+		/* Names and values read as any JSON reader reads them. */
+		TAP_OK(ctl("{\"\\u0063ontrol\":\"revoke\",\"\\u0069d\":3,"
+		    "\"t\\u006fpic\":\"q\",\"partitio\\u006e\":2}", &c,
+		    &why) == 0 && strcmp(c.kind, "revoke") == 0 && c.id == 3 &&
+		    strcmp(c.topic, "q") == 0 && c.partition == 2,
+		    "escaped member names: \\u0063ontrol is control");
+		TAP_OK(ctl("{\"\\u0063ontrol\":\"revoke\",\"control\":"
+		    "\"revoked\",\"id\":3,\"topic\":\"q\",\"partition\":2}", &c,
+		    &why) == 0 && strcmp(c.kind, "revoke") == 0,
+		    "  ... and counts as the first control");
+		TAP_OK(ctl_refused("{\"Control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\",\"partition\":2}", "\"control\""),
+		    "  ... Control is not control");
+		TAP_OK(ctl("{\"control\":\"revoke\\u0064\",\"id\":3,\"topic\":"
+		    "\"q\\u0075otes\",\"partition\":2}", &c, &why) == 0 &&
+		    strcmp(c.kind, "revoked") == 0 &&
+		    strcmp(c.topic, "quotes") == 0, "strings are decoded");
+		TAP_OK(ctl("{\"control\":\"revoke\",\"x\":{\"id\":9,\"topic\":"
+		    "\"evil\",\"partition\":9},\"id\":3,\"topic\":\"q\","
+		    "\"partition\":2}", &c, &why) == 0 && c.id == 3 &&
+		    strcmp(c.topic, "q") == 0 && c.partition == 2,
+		    "members of a nested object do not count");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"topic\":\"q\","
+		    "\"partition\":2,\"x\":{\"id\":9}}", "\"id\""),
+		    "  ... not even in place of one absent");
+		TAP_OK(ctl("{\"control\":\"revoke\",\"id\":3,\"topic\":\"a\","
+		    "\"partition\":1,\"control\":\"revoked\",\"id\":4,\"topic\":"
+		    "\"b\",\"partition\":2}", &c, &why) == 0 &&
+		    strcmp(c.kind, "revoke") == 0 && c.id == 3 &&
+		    strcmp(c.topic, "a") == 0 && c.partition == 1,
+		    "members written twice: the first counts");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"../x\",\"topic\":\"q\",\"partition\":2}", "\"topic\""),
+		    "  ... a bad first topic too: refused");
+		TAP_OK(ctl_refused("{\"control\":1,\"control\":\"revoke\","
+		    "\"id\":3,\"topic\":\"q\",\"partition\":2}", "\"control\"") &&
+		    ctl_refused("{\"control\":\"revoke\",\"id\":-1,\"id\":3,"
+		    "\"topic\":\"q\",\"partition\":2}", "\"id\"") &&
+		    ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":7,"
+		    "\"topic\":\"q\",\"partition\":2}", "\"topic\"") &&
+		    ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"q\",\"partition\":\"1\",\"partition\":2}", "\"partition\""),
+		    "  ... a first value of the wrong kind counts too: refused");
+		TAP_OK(ctl_refused("{\"control\":\"revoke\",\"id\":3,\"topic\":"
+		    "\"quotes\\u0000../x\",\"partition\":2}", "\"topic\"") &&
+		    ctl_refused("{\"control\":\"revoke\\u0000junk\",\"id\":3,"
+		    "\"topic\":\"q\",\"partition\":2}", "\"control\""),
+		    "an escaped NUL cuts no string short: refused");
+	}
 
 	/* Whole numbers. */
 	TAP_OK(json_integer("0", 1, 0, 5, &v) == 0 && v == 0 &&
