@@ -43,13 +43,15 @@ S3_LIBS	 = $(call memo,S3_LIBS,$(CURL_LIBS) $(call pkg,--libs zlib libcrypto) -l
 LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.
-TOOLS	 = athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-xform s3cat s3put
+TOOLS	 = athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-window \
+	   quote-xform s3cat s3put
 LIBS_athena-ddl	 =
 LIBS_cnn-fetch	 = $(CURL_LIBS)
 LIBS_kmock	 = $(KAFKA_LIBS)
 LIBS_kprod	 = $(KAFKA_LIBS)
 LIBS_kcons	 = $(KAFKA_LIBS)
 LIBS_lambda-bootstrap = $(CURL_LIBS)
+LIBS_quote-window = $(JQ_LIBS) -lm
 LIBS_quote-xform = $(JQ_LIBS)
 LIBS_s3put	 = $(S3_LIBS)
 LIBS_s3cat	 = $(S3_LIBS)
@@ -67,7 +69,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 # check builds the tools with it too and runs the unit tests and the
 # CLI tests named here, those that parse untrusted input, with it.
 CLANG	?= clang
-CLANG_TESTS = cnn-fetch quote-xform kprod athena-ddl
+CLANG_TESTS = cnn-fetch quote-xform quote-window kprod athena-ddl
 
 # libFuzzer harnesses (tests/fuzz/README.md).  The library is built
 # again into FUZZ_BUILD with coverage for libFuzzer, ASan and UBSan.
@@ -190,6 +192,7 @@ bench: test-deps
 	bench/xform.sh $(BUILD)/bin
 	bench/s3put.sh $(BUILD)/bin
 	bench/latency.sh $(BUILD)/bin
+	bench/window.sh $(BUILD)/bin
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

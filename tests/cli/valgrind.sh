@@ -1,4 +1,4 @@
-# quote-xform, cnn-fetch, s3put and s3cat under valgrind (memcheck): no
+# quote-xform, quote-window, cnn-fetch, s3put and s3cat under valgrind (memcheck): no
 # invalid access, no use of uninitialised memory, no leak, on the paths the
 # other tests take.  Valgrind needs the plain build (not ASan): QP_PLAIN_BIN,
 # which `make check` sets to build/bin.
@@ -24,6 +24,8 @@ vg() {
 }
 
 IN=$F/quotes.jsonl
+vg "hopping bars, top movers, alerts (libjq), late records" 0 quote-window --size 1h --slide 30m \
+    --top 2 --alert '.pct_change > 0' --alert 'error("x")' --late "$T/late"
 vg "the default cleaning" 0 quote-xform
 cmp -s "$T/out" "$F/quotes.clean.jsonl" && ok "  ... same output as without valgrind" || not_ok "  ... output differs"
 printf '{"a":1,"b":[1,2,3]}\n{"a":"x","b":[]}\nnot json\n{"a":3,"b":[4]}\n' >"$T/mixed"
