@@ -301,6 +301,21 @@ qw_add(struct qw *q, const char *key, size_t klen, long long t,
 
 /* ---- bars ---- */
 
+/* n in decimal, into buf (24 bytes); its length. */
+static size_t
+utoa(unsigned long long n, char *buf)
+{
+	char t[24];
+	size_t i = 0, j;
+
+	do
+		t[i++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	for (j = 0; j < i; j++)
+		buf[j] = t[i - 1 - j];
+	return i;
+}
+
 /*
  * A computed value (mean, stddev, change, pct_change, vwap) in 15
  * significant digits, trailing zeros dropped; null if not finite.  The
@@ -344,7 +359,7 @@ put_double(struct obuf *o, double x)
 		d /= 10;
 		e++;
 	}
-	n = snprintf(dig, sizeof(dig), "%lld", d);	/* 15 digits */
+	n = (int)utoa((unsigned long long)d, dig);	/* 15 digits */
 	while (n > 1 && dig[n - 1] == '0' && n > e + 1)
 		n--;			/* trailing zeros of the fraction */
 	if (x < 0)
@@ -425,22 +440,28 @@ bar_jv(const struct qw *q, const struct acc *a, const char *k, size_t kl,
 	    (int)idlen));
 }
 
+/*
+ * One bar.  wpart is the window's part of it, made once per window:
+ * ,"window_start":"...","window_end":"...","count":
+ */
 static void
-bar(struct qw *q, const struct win *w, int i, const char *ws, const char *we)
+bar(struct qw *q, const struct win *w, int i, const char *ws, const char *we,
+    const char *wpart)
 {
 	const struct acc *a = &w->accs[i];
 	const char *k = q->key[w->keys[i]];
 	size_t kl = q->keylen[w->keys[i]];
-	char id[400];
 	double change = a->close.v - a->open.v;
+	char num[24], *id;
 	size_t n;
 
 	obuf_puts(&q->out, "{\"type\":\"bar\",");
 	obuf_json_string(&q->out, q->key_name, strlen(q->key_name));
 	obuf_putc(&q->out, ':');
 	obuf_write(&q->out, k, kl);
-	obuf_printf(&q->out, ",\"window_start\":\"%s\",\"window_end\":\"%s\","
-	    "\"count\":%lld,\"open\":", ws, we, a->count);
+	obuf_puts(&q->out, wpart);
+	obuf_write(&q->out, num, utoa((unsigned long long)a->count, num));
+	obuf_puts(&q->out, ",\"open\":");
 	put_price(&q->out, &a->open);
 	obuf_puts(&q->out, ",\"high\":");
 	put_price(&q->out, &a->high);
@@ -461,22 +482,30 @@ bar(struct qw *q, const struct win *w, int i, const char *ws, const char *we)
 		put_double(&q->out, a->volumes > 0 && a->v != 0 ?
 		    a->pv / a->v : NAN);
 	}
-	/* id: the key (a string's own text) @ the window's start */
-	if (k[0] == '"' && kl - 2 < sizeof(id) - 64)
-		n = json_unescape(k, kl, id);
-	else if (kl < sizeof(id) - 64) {
-		memcpy(id, k, kl);
-		n = kl;
-	} else
-		n = 0;
-	n += (size_t)snprintf(id + n, sizeof(id) - n, "@%s", ws);
-	obuf_puts(&q->out, ",\"id\":");
-	obuf_json_string(&q->out, id, n);
-	obuf_puts(&q->out, "}\n");
+	/*
+	 * id: the key (a string's own text: the key is kept in the
+	 * writer's spelling, so its inside is a JSON string's) @ the
+	 * window's start.
+	 */
+	obuf_puts(&q->out, ",\"id\":\"");
+	if (k[0] == '"')
+		obuf_write(&q->out, k + 1, kl - 2);
+	else
+		obuf_write(&q->out, k, kl);
+	obuf_putc(&q->out, '@');
+	obuf_puts(&q->out, ws);
+	obuf_puts(&q->out, "\"}\n");
 	q->nbars++;
-	if (q->nalerts > 0)
+	if (q->nalerts > 0 && (id = malloc(kl + 64)) != NULL) {
+		/* the id decoded, for the alert line and the filter */
+		n = k[0] == '"' ? json_unescape(k, kl, id) : kl;
+		if (k[0] != '"')
+			memcpy(id, k, kl);
+		n += (size_t)snprintf(id + n, 64, "@%s", ws);
 		alert_bar(q, w->keys[i], ws, we, id, n, bar_jv(q, a, k, kl, ws,
 		    we, id, n));
+		free(id);
+	}
 }
 
 static double
@@ -547,12 +576,14 @@ static void
 close_first(struct qw *q)
 {
 	struct win *w = &q->wins[0];
-	char ws[40], we[40];
+	char ws[40], we[40], wpart[128];
 	int *order;
 	size_t i;
 
 	evtime_format(w->start, ws, sizeof(ws));
 	evtime_format(w->start + q->size, we, sizeof(we));
+	snprintf(wpart, sizeof(wpart), ",\"window_start\":\"%s\","
+	    "\"window_end\":\"%s\",\"count\":", ws, we);
 	if ((order = malloc((w->nacc ? w->nacc : 1) * sizeof(*order))) != NULL) {
 		for (i = 0; i < w->nacc; i++)
 			order[i] = (int)i;
@@ -560,13 +591,13 @@ close_first(struct qw *q)
 		sort_w = w;
 		qsort(order, w->nacc, sizeof(*order), by_key);
 		for (i = 0; i < w->nacc; i++)
-			bar(q, w, order[i], ws, we);
+			bar(q, w, order[i], ws, we, wpart);
 		if (q->top > 0)
 			top(q, w, order);
 		free(order);
 	} else
 		for (i = 0; i < w->nacc; i++)
-			bar(q, w, (int)i, ws, we);
+			bar(q, w, (int)i, ws, we, wpart);
 	if (w->start + q->size > q->frontier)
 		q->frontier = w->start + q->size;
 	win_free(w);
