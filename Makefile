@@ -202,9 +202,11 @@ install: all
 	install -m 644 man/quotepipe-aws.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 cmd/quote-xform/clean.jq $(DESTDIR)$(DATADIR)
 	install -d $(DESTDIR)$(DATADIR)/cron $(DESTDIR)$(DATADIR)/systemd
-	install -m 755 examples/producer.sh examples/consumer.sh $(DESTDIR)$(DATADIR)
+	install -m 755 examples/producer.sh examples/consumer.sh \
+	    examples/analytics.sh $(DESTDIR)$(DATADIR)
 	install -m 755 examples/cron/quotepipe-cron $(DESTDIR)$(DATADIR)/cron
-	install -m 644 examples/systemd/quotepipe-consumer.service $(DESTDIR)$(DATADIR)/systemd
+	install -m 644 examples/systemd/quotepipe-consumer.service \
+	    examples/systemd/quotepipe-analytics.service $(DESTDIR)$(DATADIR)/systemd
 	install -d $(DESTDIR)$(DATADIR)/lambda
 	install -m 755 examples/lambda/handler.sh $(DESTDIR)$(DATADIR)/lambda
 

@@ -201,12 +201,15 @@ void
 wire_ack_write(struct obuf *o, const struct wire_ack *a)
 {
 	/* First, so that no reader can miss it: this is no ack. */
-	obuf_puts(o, a->dry_run ? "{\"dry_run\":true,\"bucket\":" :
-	    "{\"bucket\":");
-	obuf_json_string(o, a->bucket, strlen(a->bucket));
-	obuf_puts(o, ",\"key\":");
-	obuf_json_string(o, a->key, strlen(a->key));
-	obuf_printf(o, ",\"records\":%lld", a->records);
+	obuf_puts(o, a->dry_run ? "{\"dry_run\":true," : "{");
+	if (a->bucket != NULL) {
+		obuf_puts(o, "\"bucket\":");
+		obuf_json_string(o, a->bucket, strlen(a->bucket));
+		obuf_puts(o, ",\"key\":");
+		obuf_json_string(o, a->key, strlen(a->key));
+		obuf_putc(o, ',');
+	}
+	obuf_printf(o, "\"records\":%lld", a->records);
 	if (a->bytes >= 0)
 		obuf_printf(o, ",\"bytes\":%lld", a->bytes);
 	if (a->etag != NULL) {

@@ -1,5 +1,5 @@
 /*
- * wire.h - the two line formats that pass between the tools (DESIGN.md),
+ * wire.h - the three line formats that pass between the tools (DESIGN.md),
  * each written and parsed here and nowhere else.
  *
  * The envelope: a Kafka message as one JSON line.  kcons -J writes it;
@@ -12,6 +12,8 @@
  * The ack line: one object S3 has confirmed.  s3put writes it; kcons
  * --commit-acks reads it and commits last_offset + 1; s3put's spool
  * keeps it (without bytes and etag) beside an object it still owes.
+ * quote-window --acks writes it without bucket and key once its --state
+ * checkpoint holds the records counted.
  *
  *   {"bucket":"lake","key":"...","records":500,"bytes":18234,
  *    "etag":"\"9b2c...\"","topic":"quotes","partition":2,
@@ -104,7 +106,7 @@ struct wire_ack {
 	int		 dry_run;	/* s3put --dry-run's: nothing stored */
 };
 
-/* One ack line, '\n' included. */
+/* One ack line, '\n' included; bucket NULL: no bucket and key. */
 void	wire_ack_write(struct obuf *, const struct wire_ack *);
 
 /*

@@ -103,23 +103,14 @@ alert_bar(struct qw *q, int key, const char *ws, const char *we,
     const char *id, size_t idlen, jv bar)
 {
 	struct alert *a;
-	unsigned char *no;
 	char aid[512];
 	size_t i, n;
 	int t;
 
 	for (i = 0; i < q->nalerts; i++) {
 		a = &q->alerts[i];
-		if ((size_t)key >= a->non) {
-			n = (size_t)key + 64;
-			if ((no = realloc(a->on, n)) == NULL)
-				continue;
-			memset(no + a->non, 0, n - a->non);
-			a->on = no;
-			a->non = n;
-		}
 		t = truth(a, jv_copy(bar));
-		if (t && !a->on[key]) {
+		if (t && !alert_on(q, i, key)) {
 			obuf_puts(&q->out, "{\"type\":\"alert\",\"alert\":");
 			obuf_json_string(&q->out, a->text, strlen(a->text));
 			obuf_putc(&q->out, ',');
@@ -139,7 +130,36 @@ alert_bar(struct qw *q, int key, const char *ws, const char *we,
 			obuf_puts(&q->out, "}\n");
 			q->nalerts_out++;
 		}
-		a->on[key] = (unsigned char)t;
+		if (alert_set(q, i, key, t) == -1)
+			log_err("out of memory: --alert '%s' may fire again "
+			    "for the same crossing", a->text);
 	}
 	jv_free(bar);
+}
+
+int
+alert_on(const struct qw *q, size_t i, int key)
+{
+	const struct alert *a = &q->alerts[i];
+
+	return (size_t)key < a->non && a->on[key];
+}
+
+int
+alert_set(struct qw *q, size_t i, int key, int on)
+{
+	struct alert *a = &q->alerts[i];
+	unsigned char *no;
+	size_t n;
+
+	if ((size_t)key >= a->non) {
+		n = (size_t)key + 64;
+		if ((no = realloc(a->on, n)) == NULL)
+			return -1;
+		memset(no + a->non, 0, n - a->non);
+		a->on = no;
+		a->non = n;
+	}
+	a->on[key] = (unsigned char)on;
+	return 0;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -33,14 +34,19 @@
 #include "window.h"
 
 enum {
-	OPT_ALERT = CLI_LONG, OPT_ALIGN, OPT_IDLE, OPT_KEY, OPT_LATE, OPT_LATENESS,
-	OPT_MAX_KEYS, OPT_MAX_LINE, OPT_ON_ERROR, OPT_PRICE, OPT_SIZE,
-	OPT_SLIDE, OPT_TIME, OPT_TOP, OPT_VOLUME
+	OPT_ACKS = CLI_LONG, OPT_ALERT, OPT_ALIGN, OPT_CHECKPOINT, OPT_DRAIN,
+	OPT_EMIT, OPT_IDLE, OPT_KEY, OPT_LATE, OPT_LATENESS, OPT_MAX_KEYS,
+	OPT_MAX_LINE, OPT_ON_ERROR, OPT_PRICE, OPT_SIZE, OPT_SLIDE, OPT_STATE,
+	OPT_TIME, OPT_TOP, OPT_VOLUME
 };
 
 static const struct option longopts[] = {
+	{ "acks", required_argument, NULL, OPT_ACKS },
 	{ "alert", required_argument, NULL, OPT_ALERT },
 	{ "align", required_argument, NULL, OPT_ALIGN },
+	{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
+	{ "emit", required_argument, NULL, OPT_EMIT },
 	{ "idle", required_argument, NULL, OPT_IDLE },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "late", required_argument, NULL, OPT_LATE },
@@ -51,6 +57,7 @@ static const struct option longopts[] = {
 	{ "price", required_argument, NULL, OPT_PRICE },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "slide", required_argument, NULL, OPT_SLIDE },
+	{ "state", required_argument, NULL, OPT_STATE },
 	{ "time", required_argument, NULL, OPT_TIME },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "volume", required_argument, NULL, OPT_VOLUME },
@@ -64,10 +71,12 @@ static struct cli cli = {
 	"[--key PATH]\n"
 	"                    [--time PATH | --time @kafka] [--price PATH] "
 	"[--volume PATH]\n"
-	"                    [--top N] [--alert FILTER]... [--late FILE] "
-	"[--max-keys N]\n"
-	"                    [--max-line SIZE] [--on-error POLICY] "
-	"[FILE ...]\n",
+	"                    [--top N] [--alert FILTER]... [--emit every=DURATION]\n"
+	"                    [--late FILE] [--state FILE [--acks FILE] "
+	"[--checkpoint DURATION]\n"
+	"                    [--drain]] [--max-keys N] [--max-line SIZE] "
+	"[--on-error POLICY]\n"
+	"                    [FILE ...]\n",
 
 	"Event-time windows per key over JSON lines (or kcons -J envelopes):\n"
 	"one bar per key and window, written when the window closes.\n\n"
@@ -75,9 +84,17 @@ static struct cli cli = {
 	"  -q, --quiet            only errors on stderr\n"
 	"  -V, --version          print the version and exit\n"
 	"  -v, --verbose          more messages on stderr\n"
+	"      --acks FILE        after each checkpoint, an ack line per "
+	"partition\n"
+	"                         counted (for kcons --commit-acks FILE)\n"
 	"      --alert FILTER     an alert line when the jq FILTER over a bar\n"
 	"                         turns true for its key (repeatable)\n"
 	"      --align DURATION   windows start at the epoch plus DURATION\n"
+	"      --checkpoint DURATION  how often --state is written (5s)\n"
+	"      --drain            with --state: close every window at the end\n"
+	"                         of the input (else they wait in the state)\n"
+	"      --emit every=DURATION  also the open windows' bars so far, as\n"
+	"                         \"update\" lines, each DURATION of event time\n"
 	"      --idle DURATION    close the open windows when no record has\n"
 	"                         come for DURATION (by the clock)\n"
 	"      --key PATH         the key (default .symbol)\n"
@@ -91,6 +108,8 @@ static struct cli cli = {
 	"      --size DURATION    window length (default 1m): 90, 90s, 5m, 1h\n"
 	"      --slide DURATION   hopping windows every DURATION (default:\n"
 	"                         --size, tumbling)\n"
+	"      --state FILE       checkpoint the open windows and offsets in\n"
+	"                         FILE; a restart goes on from it\n"
 	"      --time PATH        the event time (default .last_updated): ISO\n"
 	"                         8601 or epoch s/ms; @kafka: the envelope's\n"
 	"      --top N            after each window's bars, its N largest\n"
@@ -115,6 +134,14 @@ struct run {
 	int		 failed;	/* EX_ status: stop */
 	long long	 idle_ms;	/* --idle, 0: none */
 	long long	 last_ms;	/* when the last record came */
+	/* --state, --acks */
+	const char	*state_path, *acks_path;
+	struct obuf	 acks;
+	long long	 ckpt_ms;	/* --checkpoint */
+	long long	 ckpt_due;	/* the clock's ms of the next one */
+	int		 dirty;		/* taken since the last checkpoint */
+	int		 drain;
+	unsigned long	 nskipped, nckpts, nlines, nrevokes;
 };
 
 /* A price (or volume): a JSON number, its text kept when short. */
@@ -225,11 +252,15 @@ canonical(struct run *r, const char *k, size_t *klen)
 	return q;
 }
 
+/*
+ * A record (or an envelope's): 0 taken (counted or late), -1 a bad
+ * record (said), 2 skipped: a restart's record that the state counted.
+ * *src: its partition, for an envelope.
+ */
 static int
-take(void *arg, const char *name, unsigned long lineno, const char *line,
-    size_t len)
+take_record(struct run *r, const char *name, unsigned long lineno,
+    const char *line, size_t len, struct src **src, long long *off)
 {
-	struct run *r = arg;
 	struct wire_envelope e;
 	struct price p, vol;
 	const char *rec = line, *why, *k, *tv;
@@ -244,6 +275,26 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
 		if (wire_envelope_parse(line, len, &e, &why) == -1) {
 			log_err("%s:%lu: %s", name, lineno, why);
 			return -1;
+		}
+		if (r->state_path != NULL) {
+			if ((*src = qw_src(&r->q, e.topic, e.topiclen,
+			    e.partition)) == NULL) {
+				log_err("out of memory");
+				r->failed = EX_OSERR;
+				return 0;
+			}
+			if (e.offset <= (*src)->last) {
+				/* Counted before the restart: in the state. */
+				if (e.offset == (*src)->last || r->nskipped == 0)
+					log_info("%s[%d]@%lld: counted before "
+					    "the restart: skipped to offset "
+					    "%lld", (*src)->topic, e.partition,
+					    e.offset, (*src)->last);
+				*src = NULL;
+				r->nskipped++;
+				return 2;
+			}
+			*off = e.offset;
 		}
 		if (e.kcat && e.vlen > r->scratchlen) {
 			free(r->scratch);
@@ -324,6 +375,135 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
 	return 0;
 }
 
+static int checkpoint(struct run *);
+
+/*
+ * kcons -J --commit-acks's control line: a revoke is answered on --acks
+ * once a checkpoint holds every record of the partition taken and its
+ * acks are written.  The windows open go on counting the records taken;
+ * the partition's next owner counts the rest (quote-window(1)).
+ */
+static int
+control(struct run *r, const char *name, unsigned long lineno,
+    const char *line, size_t len)
+{
+	struct wire_control c;
+	const char *why;
+	char *buf;
+
+	if ((buf = malloc(len + 1)) == NULL) {
+		log_err("out of memory");
+		r->failed = EX_OSERR;
+		return 0;
+	}
+	if (wire_control_parse(line, len, &c, buf, len + 1, &why) == -1) {
+		log_err("%s:%lu: %s", name, lineno, why);
+		free(buf);
+		return -1;
+	}
+	if (strcmp(c.kind, "revoke") != 0) {
+		log_warn("%s:%lu: a control line \"%s\": not kcons's revoke; "
+		    "ignored", name, lineno, c.kind);
+	} else if (r->acks_path == NULL) {
+		if (r->nrevokes++ == 0)
+			log_warn("%s:%lu: kcons revoked %s[%d], and there is no "
+			    "--acks to answer on: ignored (said once)", name,
+			    lineno, c.topic, c.partition);
+	} else {
+		r->nrevokes++;
+		log_info("%s[%d] revoked: checkpoint, acks, answer", c.topic,
+		    c.partition);
+		/* Not dirty: the last checkpoint holds all, its acks out. */
+		if (checkpoint(r) == 0) {
+			wire_control_write(&r->acks, "revoked", c.id, c.topic,
+			    c.partition);
+			if (obuf_flush(&r->acks) != 0) {
+				log_err("--acks %s: %s", r->acks_path,
+				    strerror(r->acks.err));
+				r->failed = EX_IOERR;
+			}
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+take(void *arg, const char *name, unsigned long lineno, const char *line,
+    size_t len)
+{
+	struct run *r = arg;
+	struct src *src = NULL;
+	long long off = -1;
+	int rc;
+
+	if (wire_looks_like_control(line, len))
+		return control(r, name, lineno, line, len);
+	rc = take_record(r, name, lineno, line, len, &src, &off);
+	if (rc == 2)
+		return 0;
+	if (r->state_path != NULL && !r->failed) {
+		/* Taken, late or bad: done with, as the state will say. */
+		r->dirty = 1;
+		if (src != NULL) {
+			if (src->n++ == 0)
+				src->first = off;
+			src->last = off;
+		}
+	}
+	return rc;
+}
+
+/*
+ * --state: the bars of the windows closed are written out first (the
+ * checkpoint no longer holds them), then the state, atomically; then,
+ * for --acks, one ack per partition taken from since the last one.
+ * 0, or -1 with r->failed set (said).
+ */
+static int
+checkpoint(struct run *r)
+{
+	struct src *s;
+	size_t i;
+
+	r->ckpt_due = clock_mono_ms() + r->ckpt_ms;
+	if (!r->dirty)
+		return 0;
+	if (obuf_flush(&r->q.out) != 0)
+		return -1;	/* no checkpoint; said (or not: EPIPE) at the end */
+	if (r->late_path != NULL && obuf_flush(&r->late) != 0) {
+		log_err("--late %s: %s: no checkpoint", r->late_path,
+		    strerror(r->late.err));
+		r->failed = EX_IOERR;
+		return -1;
+	}
+	if (state_save(&r->q, r->state_path) == -1) {
+		log_err("--state %s: %s", r->state_path, strerror(errno));
+		r->failed = EX_CANTCREAT;
+		return -1;
+	}
+	r->dirty = 0;
+	r->nckpts++;
+	for (i = 0; i < r->q.nsrcs; i++) {
+		s = &r->q.srcs[i];
+		if (s->n == 0)
+			continue;
+		if (r->acks_path != NULL)
+			wire_ack_write(&r->acks, &(struct wire_ack){ NULL, NULL,
+			    (long long)s->n, -1, NULL, s->topic, s->partition,
+			    s->first, s->last, 0 });
+		s->n = 0;
+		s->first = -1;
+	}
+	if (r->acks_path != NULL && obuf_flush(&r->acks) != 0) {
+		log_err("--acks %s: %s (the state has them: the next run acks "
+		    "them again)", r->acks_path, strerror(r->acks.err));
+		r->failed = EX_IOERR;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 window_stats(struct run *r, int final)
 {
@@ -346,6 +526,9 @@ next(void *arg)
 {
 	struct run *r = arg;
 
+	if (r->state_path != NULL && (++r->nlines & 255) == 0 && r->dirty &&
+	    clock_mono_ms() >= r->ckpt_due)
+		(void)checkpoint(r);
 	if (stats_due())
 		window_stats(r, 0);
 	return r->failed || obuf_error(&r->q.out) || sig_caught() ? -1 : 0;
@@ -367,6 +550,16 @@ wait_input(void *arg, int fd)
 		if (stats_due())
 			window_stats(r, 0);
 		ms = stats_enabled() ? 1000 : -1;
+		if (r->state_path != NULL && r->dirty) {
+			left = r->ckpt_due - clock_mono_ms();
+			if (left <= 0) {
+				if (checkpoint(r) == -1)
+					return -1;
+				continue;
+			}
+			if (ms < 0 || left < ms)
+				ms = left;
+		}
 		if (r->idle_ms > 0 && r->q.nwins > 0) {
 			left = r->last_ms + r->idle_ms - clock_mono_ms();
 			if (left <= 0) {
@@ -376,12 +569,13 @@ wait_input(void *arg, int fd)
 				    r->q.nwins);
 				qw_close_all(&r->q);
 				obuf_flush(&r->q.out);
+				r->dirty = 1;
 				continue;
 			}
 			if (ms < 0 || left < ms)
 				ms = left;
 		}
-		if (sig_poll(&pfd, 1, (int)ms) > 0)
+		if (sig_poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms) > 0)
 			return 0;
 	}
 }
@@ -416,18 +610,90 @@ key_name(const char *path)
 	return s != NULL && s[1] != '\0' ? s + 1 : "key";
 }
 
+/* --state: go on from the checkpoint; --acks opened.  0 or EX_ status. */
+static int
+load(struct run *r)
+{
+	struct src *s;
+	size_t i;
+	int st, fd;
+	char wm[40], lock[PATH_MAX];
+
+	/* One run at a time on a checkpoint: a lock beside it. */
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", r->state_path) >=
+	    sizeof(lock) || (fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0666)) == -1) {
+		log_err("--state %s.lock: %s", r->state_path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_err("--state %s: %s", r->state_path, errno == EWOULDBLOCK ?
+		    "another quote-window runs with it (its .lock is held)" :
+		    strerror(errno));
+		close(fd);
+		return EX_TEMPFAIL;
+	}
+	/* fd stays open, and locked, for the run. */
+	if ((st = state_load(&r->q, r->state_path)) != 0)
+		return st;
+	for (i = 0; i < r->q.nsrcs; i++) {
+		s = &r->q.srcs[i];
+		if (s->n > 0)
+			r->dirty = 1;	/* acks the last run may not have sent */
+	}
+	if (r->q.seen) {
+		evtime_format(qw_watermark(&r->q), wm, sizeof(wm));
+		log_info("--state %s: %zu open windows, %zu partitions, "
+		    "watermark %s", r->state_path, r->q.nwins, r->q.nsrcs, wm);
+	}
+	if (r->acks_path != NULL) {
+		if ((fd = open(r->acks_path, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0666)) == -1) {
+			log_err("--acks %s: %s", r->acks_path, strerror(errno));
+			return EX_CANTCREAT;
+		}
+		obuf_open(&r->acks, fd, 64 * 1024);
+	}
+	r->ckpt_due = clock_mono_ms() + r->ckpt_ms;
+	return 0;
+}
+
 static int
 options(struct run *r, int argc, char **argv)
 {
 	const char *keyp = ".symbol", *timep = ".last_updated";
 	const char *pricep = ".current_price", *volp = NULL;
 	long long n;
-	int ch, st, slide = 0;
+	int ch, st, slide = 0, ckpt = 0;
 
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) !=
 	    -1) {
 		st = CLI_GO_ON;
 		switch (ch) {
+		case OPT_ACKS:
+			r->acks_path = optarg;
+			break;
+		case OPT_CHECKPOINT:
+			st = duration_option("--checkpoint", optarg, 1000,
+			    &r->ckpt_ms);
+			r->ckpt_ms /= 1000;
+			ckpt = 1;
+			break;
+		case OPT_DRAIN:
+			r->drain = 1;
+			break;
+		case OPT_EMIT:
+			if (strncmp(optarg, "every=", 6) != 0) {
+				log_err("--emit %s: expected every=DURATION "
+				    "(such as every=10s)", optarg);
+				return EX_USAGE;
+			}
+			st = duration_option("--emit every=", optarg + 6, 1,
+			    &r->q.emit_every);
+			break;
+		case OPT_STATE:
+			r->state_path = optarg;
+			break;
 		case OPT_ALERT:
 			if (alert_add(&r->q, optarg) == -1)
 				return EX_USAGE;
@@ -493,6 +759,14 @@ options(struct run *r, int argc, char **argv)
 		if (st != CLI_GO_ON)
 			return st;
 	}
+	if (r->state_path == NULL && (r->acks_path != NULL || r->drain ||
+	    ckpt)) {
+		log_err("%s needs --state FILE: %s", r->acks_path != NULL ?
+		    "--acks" : r->drain ? "--drain" : "--checkpoint",
+		    r->acks_path != NULL ? "an ack says the records are in a "
+		    "checkpoint" : "it is about the checkpoint");
+		return EX_USAGE;
+	}
 	if (!slide)
 		r->q.slide = r->q.size;
 	if (r->q.slide > r->q.size) {
@@ -512,6 +786,9 @@ options(struct run *r, int argc, char **argv)
 	    (volp != NULL && cli_path("--volume", volp, &r->volume) == -1))
 		return EX_USAGE;
 	r->q.key_name = key_name(keyp);
+	r->q.path[0] = keyp;
+	r->q.path[1] = timep;
+	r->q.path[2] = pricep;
 	r->name[0] = top_name(keyp);
 	r->name[1] = r->kafka_time ? NULL : top_name(timep);
 	r->name[2] = top_name(pricep);
@@ -527,25 +804,30 @@ int
 main(int argc, char **argv)
 {
 	static struct run r;
-	int st, i, bad, fd;
+	int st, i, bad, fd, ended = 1;
 
 	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
 		return st;
 	r.q.size = 60 * 1000000LL;
+	r.ckpt_ms = 5000;
 	r.q.max_keys = 100000;
 	r.in.max_line = JSONL_DEFAULT_MAX_LINE;
 	if ((st = options(&r, argc, argv)) != CLI_GO_ON)
 		goto out;
+	qw_init(&r.q);
+	if (r.state_path != NULL && (st = load(&r)) != 0)
+		goto out;
 	if (r.late_path != NULL) {
-		if ((fd = open(r.late_path, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0666)) == -1) {
+		/* With --state, a run goes on with the last one's file. */
+		if ((fd = open(r.late_path, O_WRONLY | O_CREAT | O_CLOEXEC |
+		    (r.state_path != NULL ? O_APPEND : O_TRUNC), 0666)) == -1) {
 			log_err("--late %s: %s", r.late_path, strerror(errno));
 			st = EX_CANTCREAT;
 			goto out;
 		}
 		obuf_open(&r.late, fd, 64 * 1024);
 	}
-	qw_init(&r.q);
+	r.last_ms = clock_mono_ms();	/* --idle counts from the start */
 	obuf_open(&r.q.out, STDOUT_FILENO, 256 * 1024);
 	sig_install();
 	r.in.wait = wait_input;
@@ -554,16 +836,31 @@ main(int argc, char **argv)
 	r.in.arg = &r;
 	r.in.validate = 1;
 	if (optind == argc)
-		(void)cli_input(&r.in, "-");
+		ended = cli_input(&r.in, "-") == 0;
 	for (i = optind; i < argc; i++)
-		if (cli_input(&r.in, argv[i]) == -1)
+		if (cli_input(&r.in, argv[i]) == -1) {
+			ended = 0;
 			break;
+		}
+	/* An input that could not be read did not end either. */
+	if (r.in.err != 0 || sig_caught())
+		ended = 0;
 	/*
 	 * End of input, or a signal: every open window closes (nothing
 	 * counted is dropped; a restart without --state starts afresh).
+	 * With --state they wait in the checkpoint for the next run, unless
+	 * --drain and the input ended (not a signal, not an error): an
+	 * input that ends is no proof that the stream did (kcons killed
+	 * ends it too).
 	 */
-	if (!r.failed)
+	if (!r.failed && (r.state_path == NULL || (r.drain && ended))) {
 		qw_close_all(&r.q);
+		r.dirty = 1;
+	}
+	if (r.state_path != NULL && !r.failed) {
+		r.dirty = 1;
+		(void)checkpoint(&r);
+	}
 	st = 0;
 	if (obuf_close(&r.q.out) != 0) {
 		if (r.q.out.err != EPIPE)
@@ -575,6 +872,14 @@ main(int argc, char **argv)
 		if (st == 0)
 			st = EX_IOERR;
 	}
+	if (r.acks_path != NULL && obuf_close(&r.acks) != 0 && st == 0 &&
+	    !r.failed) {
+		log_err("--acks %s: %s", r.acks_path, strerror(r.acks.err));
+		st = EX_IOERR;
+	}
+	if (r.state_path != NULL)
+		log_info("%lu checkpoints in %s; %lu records skipped (counted "
+		    "before the restart)", r.nckpts, r.state_path, r.nskipped);
 	if (r.q.nlate > 0)
 		log_notice("%lu late records (their windows had closed: "
 		    "--lateness)%s%s", r.q.nlate, r.late_path ? " written to " :

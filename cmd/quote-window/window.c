@@ -28,6 +28,7 @@ qw_init(struct qw *q)
 {
 	q->max_t = LLONG_MIN;
 	q->frontier = LLONG_MIN;
+	q->next_emit = LLONG_MIN;
 	q->seen = 0;
 }
 
@@ -52,6 +53,35 @@ qw_free(struct qw *q)
 	free(q->key);
 	free(q->keylen);
 	free(q->khash);
+	for (i = 0; i < q->nsrcs; i++)
+		free(q->srcs[i].topic);
+	free(q->srcs);
+}
+
+struct src *
+qw_src(struct qw *q, const char *topic, size_t topiclen, int partition)
+{
+	struct src *ns;
+	size_t i;
+
+	for (i = 0; i < q->nsrcs; i++)
+		if (q->srcs[i].partition == partition &&
+		    strlen(q->srcs[i].topic) == topiclen &&
+		    memcmp(q->srcs[i].topic, topic, topiclen) == 0)
+			return &q->srcs[i];
+	if ((ns = realloc(q->srcs, (q->nsrcs + 1) * sizeof(*ns))) == NULL)
+		return NULL;
+	q->srcs = ns;
+	ns = &q->srcs[q->nsrcs];
+	memset(ns, 0, sizeof(*ns));
+	if ((ns->topic = malloc(topiclen + 1)) == NULL)
+		return NULL;
+	memcpy(ns->topic, topic, topiclen);
+	ns->topic[topiclen] = '\0';
+	ns->partition = partition;
+	ns->last = ns->first = -1;
+	q->nsrcs++;
+	return ns;
 }
 
 long long
@@ -95,8 +125,8 @@ rehash(struct qw *q, size_t cap)
 }
 
 /* The key's id, a new one if need be; -1 past --max-keys or out of memory. */
-static int
-key_id(struct qw *q, const char *k, size_t n)
+int
+qw_key(struct qw *q, const char *k, size_t n)
 {
 	size_t j, id;
 	char **nk;
@@ -219,6 +249,14 @@ acc_get(struct qw *q, struct win *w, int id)
 	return &w->accs[w->nacc++];
 }
 
+struct acc *
+qw_acc(struct qw *q, long long start, int key)
+{
+	struct win *w = win_get(q, start);
+
+	return w != NULL ? acc_get(q, w, key) : NULL;
+}
+
 static void
 acc_add(struct acc *a, long long t, const struct price *p,
     const struct price *vol)
@@ -282,7 +320,7 @@ qw_add(struct qw *q, const char *key, size_t klen, long long t,
 		q->nlate++;
 		return 1;
 	}
-	if ((id = key_id(q, key, klen)) < 0)
+	if ((id = qw_key(q, key, klen)) < 0)
 		return -1;
 	for (s = first; s >= earliest; s -= q->slide) {
 		if ((w = win_get(q, s)) == NULL || (a = acc_get(q, w, id)) ==
@@ -404,6 +442,39 @@ by_key(const void *x, const void *y)
 	return c != 0 ? c : (la > lb) - (la < lb);
 }
 
+/* Digits after the point in a price's text; -1: none kept, or exponent. */
+static int
+decimals(const struct price *p)
+{
+	const char *dot;
+
+	if (p->text[0] == '\0' || strpbrk(p->text, "eE") != NULL)
+		return -1;
+	return (dot = strchr(p->text, '.')) != NULL ? (int)strlen(dot + 1) : 0;
+}
+
+/*
+ * close less open, rounded to the prices' own decimals (12284.74 less
+ * 12311.95 is -27.21, not binary's -27.2100000000009).
+ */
+static double
+change(const struct acc *a)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9, 1e10, 1e11, 1e12 };
+	double c = a->close.v - a->open.v, r;
+	int d = decimals(&a->open), e = decimals(&a->close);
+
+	if (d < 0 || e < 0)
+		return c;
+	if (e > d)
+		d = e;
+	if (d > 12)
+		return c;
+	r = round(c * p10[d]) / p10[d];
+	return fabs(r - c) < 1e-6 * (fabs(c) + 1) ? r : c;
+}
+
 static jv
 num(double x)
 {
@@ -429,8 +500,7 @@ bar_jv(const struct qw *q, const struct acc *a, const char *k, size_t kl,
 	b = jv_object_set(b, jv_string("mean"), num(a->mean));
 	b = jv_object_set(b, jv_string("stddev"),
 	    num(sqrt(a->m2 / (double)a->count)));
-	b = jv_object_set(b, jv_string("change"),
-	    num(a->close.v - a->open.v));
+	b = jv_object_set(b, jv_string("change"), num(change(a)));
 	b = jv_object_set(b, jv_string("pct_change"), num(a->open.v != 0 ?
 	    (a->close.v - a->open.v) / a->open.v * 100 : NAN));
 	if (q->volume)
@@ -446,16 +516,17 @@ bar_jv(const struct qw *q, const struct acc *a, const char *k, size_t kl,
  */
 static void
 bar(struct qw *q, const struct win *w, int i, const char *ws, const char *we,
-    const char *wpart)
+    const char *wpart, int final)
 {
 	const struct acc *a = &w->accs[i];
 	const char *k = q->key[w->keys[i]];
 	size_t kl = q->keylen[w->keys[i]];
-	double change = a->close.v - a->open.v;
+	double chg = a->close.v - a->open.v;
 	char num[24], *id;
 	size_t n;
 
-	obuf_puts(&q->out, "{\"type\":\"bar\",");
+	obuf_puts(&q->out, final ? "{\"type\":\"bar\"," :
+	    "{\"type\":\"update\",");
 	obuf_json_string(&q->out, q->key_name, strlen(q->key_name));
 	obuf_putc(&q->out, ':');
 	obuf_write(&q->out, k, kl);
@@ -474,9 +545,9 @@ bar(struct qw *q, const struct win *w, int i, const char *ws, const char *we,
 	obuf_puts(&q->out, ",\"stddev\":");
 	put_double(&q->out, sqrt(a->m2 / (double)a->count));
 	obuf_puts(&q->out, ",\"change\":");
-	put_double(&q->out, change);
+	put_double(&q->out, change(a));
 	obuf_puts(&q->out, ",\"pct_change\":");
-	put_double(&q->out, a->open.v != 0 ? change / a->open.v * 100 : NAN);
+	put_double(&q->out, a->open.v != 0 ? chg / a->open.v * 100 : NAN);
 	if (q->volume) {
 		obuf_puts(&q->out, ",\"vwap\":");
 		put_double(&q->out, a->volumes > 0 && a->v != 0 ?
@@ -495,6 +566,10 @@ bar(struct qw *q, const struct win *w, int i, const char *ws, const char *we,
 	obuf_putc(&q->out, '@');
 	obuf_puts(&q->out, ws);
 	obuf_puts(&q->out, "\"}\n");
+	if (!final) {
+		q->nupdates++;
+		return;
+	}
 	q->nbars++;
 	if (q->nalerts > 0 && (id = malloc(kl + 64)) != NULL) {
 		/* the id decoded, for the alert line and the filter */
@@ -561,7 +636,7 @@ top(struct qw *q, const struct win *w, int *order)
 		obuf_puts(&q->out, ",\"pct_change\":");
 		put_double(&q->out, pct(a));
 		obuf_puts(&q->out, ",\"change\":");
-		put_double(&q->out, a->close.v - a->open.v);
+		put_double(&q->out, change(a));
 		obuf_puts(&q->out, ",\"open\":");
 		put_price(&q->out, &a->open);
 		obuf_puts(&q->out, ",\"close\":");
@@ -571,11 +646,13 @@ top(struct qw *q, const struct win *w, int *order)
 	obuf_printf(&q->out, "],\"id\":\"top@%s\"}\n", ws);
 }
 
-/* Write the bars of the first open window, in key order, and drop it. */
+/*
+ * Write a window's bars in key order (its top movers after them), or
+ * for --emit its running updates.
+ */
 static void
-close_first(struct qw *q)
+bars(struct qw *q, const struct win *w, int final)
 {
-	struct win *w = &q->wins[0];
 	char ws[40], we[40], wpart[128];
 	int *order;
 	size_t i;
@@ -591,13 +668,22 @@ close_first(struct qw *q)
 		sort_w = w;
 		qsort(order, w->nacc, sizeof(*order), by_key);
 		for (i = 0; i < w->nacc; i++)
-			bar(q, w, order[i], ws, we, wpart);
-		if (q->top > 0)
+			bar(q, w, order[i], ws, we, wpart, final);
+		if (q->top > 0 && final)
 			top(q, w, order);
 		free(order);
 	} else
 		for (i = 0; i < w->nacc; i++)
-			bar(q, w, (int)i, ws, we, wpart);
+			bar(q, w, (int)i, ws, we, wpart, final);
+}
+
+/* Write the bars of the first open window and drop it. */
+static void
+close_first(struct qw *q)
+{
+	struct win *w = &q->wins[0];
+
+	bars(q, w, 1);
 	if (w->start + q->size > q->frontier)
 		q->frontier = w->start + q->size;
 	win_free(w);
@@ -608,10 +694,30 @@ close_first(struct qw *q)
 void
 qw_advance(struct qw *q)
 {
-	long long wm = qw_watermark(q);
+	long long wm = qw_watermark(q), e = q->emit_every, k;
 
 	while (q->nwins > 0 && q->wins[0].start + q->size <= wm)
 		close_first(q);
+	if (e == 0 || !q->seen)
+		return;
+	/*
+	 * --emit every=E: updates each time the largest event time passes
+	 * a multiple of E (event time too: a replay updates as live did).
+	 */
+	k = q->max_t / e - (q->max_t % e < 0);
+	if (q->next_emit != LLONG_MIN && q->max_t >= q->next_emit)
+		qw_updates(q);
+	if (q->next_emit == LLONG_MIN || q->max_t >= q->next_emit)
+		q->next_emit = (k + 1) * e;
+}
+
+void
+qw_updates(struct qw *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->nwins; i++)
+		bars(q, &q->wins[i], 0);
 }
 
 void

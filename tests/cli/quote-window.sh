@@ -136,4 +136,118 @@ quote-window </dev/null >"$T/out" 2>&1; rc=$?
 is "no input: no bars, exit 0" "$rc $(wc -c <"$T/out")" "0 0"
 quote-window --lateness 20s <"$T/q" 2>"$T/err" | head -1 >/dev/null
 is "a reader that goes away: exit 0, quietly" "${PIPESTATUS[0]} $(wc -c <"$T/err")" "0 0"
+# --emit every=30s: running updates marked "update", by event time; the
+# bars themselves unchanged.
+quote-window --lateness 20s --emit every=30s <"$T/q" >"$T/emit" 2>"$T/err"; rc=$?
+grep '^{"type":"bar",' "$T/emit" >"$T/emit.bars"
+is "--emit every=30s: exit 0; the bars are those without it" \
+    "$rc $(cmp -s "$T/emit.bars" "$T/bars" && echo same)" "0 same"
+# Each update: the window is still open (the update comes before its bar),
+# it counts no more than the bar, and its id is the bar's.
+is "  ... updates come before their bar, count no more, share its id; some count less" \
+    "$(jq -rs 'reduce .[] as $l ({}; if $l.type == "update" then
+        .u[$l.id] = $l.count | .n += 1 else
+        (if .u[$l.id] != null then .seen += 1 | (if .u[$l.id] > $l.count then .bad += 1
+         elif .u[$l.id] < $l.count then .less += 1 else . end) else . end) | .closed[$l.id] = 1 end)
+        | "\(.n > 1000) \(.seen > 1000) \(.bad // 0) \(.less > 100)"' "$T/emit")" "true true 0 true"
+is "  ... no update after its window's bar" \
+    "$(jq -rs 'reduce .[] as $l ({}; if $l.type == "bar" then .c[$l.id] = 1
+        elif .c[$l.id] != null then .bad += 1 else . end) | .bad // 0' "$T/emit")" 0
+quote-window --lateness 20s --emit every=30s <"$T/q" 2>/dev/null | cmp -s - "$T/emit"
+check "  ... the same input: the same updates (event time, not the clock)" test $? -eq 0
+
+# --state: a run stopped and started again gives the bars of one run.
+QWO=(--lateness 20s --top 3 --alert '.pct_change > 0.5' --alert '.count >= 60')
+quote-window "${QWO[@]}" <"$T/q" >"$T/one" 2>/dev/null
+head -n 50000 "$T/q" >"$T/qa"; tail -n +50001 "$T/q" >"$T/qb"
+quote-window "${QWO[@]}" --state "$T/st" "$T/qa" >"$T/two" 2>"$T/err"; rc1=$?
+quote-window -v "${QWO[@]}" --state "$T/st" --drain "$T/qb" >>"$T/two" 2>"$T/err2"; rc2=$?
+is "--state, the input in two runs (--top, two --alerts): exit 0, 0; the bytes of one run" \
+    "$rc1 $rc2 $(cmp -s "$T/two" "$T/one" && echo same) $(grep -c '"type":"alert"' "$T/one" | awk '$1 > 10 { print "alerts" }')" \
+    "0 0 same alerts"
+is "  ... the second run said what it went on from" "$(grep -c -- '--state .*/st: [0-9]* open windows' "$T/err2")" 1
+quote-window "${QWO[@]}" --state "$T/st" </dev/null >"$T/out" 2>"$T/err"; rc=$?
+is "  ... a third run: nothing open, nothing written" "$rc $(wc -c <"$T/out")" "0 0"
+# SIGTERM: the open windows go into the state, no partial bar is written.
+rm -f "$T/st"
+mkfifo "$T/qfifo"
+quote-window "${QWO[@]}" --state "$T/st" --checkpoint 100ms <"$T/qfifo" >"$T/two" 2>"$T/err" &
+QWP=$!
+exec 7>"$T/qfifo"
+cat "$T/qa" >&7
+wait_for 20 grep -qs "^acc " "$T/st"
+kill -TERM "$QWP"; wait "$QWP"; rc1=$?; exec 7>&-
+quote-window "${QWO[@]}" --state "$T/st" --drain "$T/qb" >>"$T/two" 2>/dev/null; rc2=$?
+is "--state, SIGTERM mid-stream: exit 0; its windows wait in the state; the next run's bars complete it" \
+    "$rc1 $rc2 $(cmp -s "$T/two" "$T/one" && echo same)" "0 0 same"
+quote-window --size 5m --state "$T/st" </dev/null >/dev/null 2>"$T/err"; rc=$?
+is "--state written with other options: exit 78, said" \
+    "$rc $(grep -c 'written with other --size (60000000, this run 300000000)' "$T/err")" "78 1"
+head -n 3 "$T/st" >"$T/st.cut"
+quote-window "${QWO[@]}" --state "$T/st.cut" </dev/null >/dev/null 2>"$T/err"; rc=$?
+is "a state file cut short: exit 65, said with its line" \
+    "$rc $(grep -c 'st.cut:3: not a checkpoint quote-window wrote (cut short, or edited)' "$T/err")" "65 1"
+quote-window --state "$T/no/such/dir/st" "$T/qa" >"$T/out" 2>"$T/err"; rc=$?
+is "a state in a directory that is not there: exit 73 at the start, said" \
+    "$rc $(grep -c 'state .*/no/such/dir/st.lock: No such file or directory' "$T/err") $(wc -c <"$T/out")" "73 1 0"
+mkdir "$T/stdir.tmp"
+quote-window --lateness 20s --state "$T/stdir" --checkpoint 1ms "$T/qa" >"$T/out" 2>"$T/err"; rc=$?
+is "a checkpoint that cannot be written: exit 73, said; the windows closed before it are out, no more" \
+    "$rc $(grep -c 'state .*/stdir: Is a directory' "$T/err") $(cmp -s "$T/out" <(head -c "$(wc -c <"$T/out")" "$T/bars") && echo prefix)" \
+    "73 1 prefix"
+exec 8>"$T/st.lock"; flock 8
+timeout 4 quote-window "${QWO[@]}" --state "$T/st" </dev/null >/dev/null 2>"$T/err"; rc=$?
+exec 8>&-
+is "a state another run holds: exit 75 at once, said" \
+    "$rc $(grep -c 'another quote-window runs with it' "$T/err")" "75 1"
+# The restart's edges: --idle counts from the start, not from 0; --drain
+# does not close on an error stop; --late goes on with the last file.
+rm -f "$T/st"
+quote-window "${QWO[@]}" --idle 1h --state "$T/st" "$T/qa" >"$T/two" 2>/dev/null
+quote-window "${QWO[@]}" --idle 1h --state "$T/st" --drain "$T/qb" >>"$T/two" 2>"$T/err"; rc=$?
+is "--state with --idle 1h: the restart closes nothing at once; the bars of one run" \
+    "$rc $(grep -c 'idle' "$T/err") $(cmp -s "$T/two" "$T/one" && echo same)" "0 0 same"
+rm -f "$T/st"
+awk 'NR == 60000 { sub(/"current_price":[0-9.]+,/, "") } { print }' "$T/q" >"$T/qbad"
+quote-window "${QWO[@]}" --state "$T/st" --drain --on-error fail "$T/qbad" >"$T/two" 2>"$T/err"; rc1=$?
+quote-window "${QWO[@]}" --state "$T/st" --drain <(tail -n +60000 "$T/q") >>"$T/two" 2>/dev/null; rc2=$?
+is "--drain, a run stopped by --on-error fail at line 60000: windows kept; the next run from there completes the bars" \
+    "$rc1 $rc2 $(grep -c ':60000: no price' "$T/err") $(cmp -s "$T/two" "$T/one" && echo same)" "65 0 1 same"
+rm -f "$T/st" "$T/late.2"
+quote-window --lateness 20s --state "$T/st" --late "$T/late.2" "$T/q3" >/dev/null 2>&1
+quote-window --lateness 20s --state "$T/st" --late "$T/late.2" "$T/late3" >/dev/null 2>&1
+is "--late with --state: the next run appends to it" "$(cat "$T/late3" "$T/late3" | cmp -s - "$T/late.2" && echo appended)" appended
+rm -f "$T/st"
+quote-window "${QWO[@]}" --state "$T/st" "$T/q" 2>"$T/err" | head -1 >/dev/null
+is "--state, a reader that goes away: exit 0, quietly, no checkpoint of bars not delivered" \
+    "${PIPESTATUS[0]} $(wc -c <"$T/err") $(test -e "$T/st" && echo state)" "0 0 "
+quote-window --state "$T/st2" "$T/qa" >/dev/null 2>&1
+sed -i 's/^window \([0-9]*\)000000$/window \1000001/' "$T/st2"
+quote-window --state "$T/st2" </dev/null >/dev/null 2>"$T/err"; rc=$?
+is "a state whose window is off the windows' grid: exit 65, said" \
+    "$rc $(grep -c 'st2:[0-9]*: not a checkpoint quote-window wrote' "$T/err")" "65 1"
+quote-window --state "$T/st2.y" "$T/qa" >/dev/null 2>&1
+quote-window --state "$T/st2.y" --time .seq </dev/null >/dev/null 2>"$T/err"; rc=$?
+is "a state written with another --time: exit 78, said" \
+    "$rc $(grep -c 'written with another --time' "$T/err")" "78 1"
+quote-window --acks "$T/acks" </dev/null 2>"$T/err"; rc=$?
+is "--acks without --state: a usage error, said" "$rc $(grep -c -- '--acks needs --state FILE' "$T/err")" "64 1"
+
+# Envelopes with --state: a restart skips the offsets the state counted;
+# acks after each checkpoint (kcons --commit-acks's); a revoke answered.
+head -n 300 "$T/q" | awk '{ printf "{\"topic\":\"quotes\",\"partition\":%d,\"offset\":%d,\"timestamp\":null,\"key\":null,\"headers\":{},\"value\":%s}\n", NR % 2, int((NR - 1) / 2), $0 }' >"$T/env"
+quote-window --lateness 20s <"$T/env" >"$T/env.one" 2>/dev/null
+rm -f "$T/st"
+head -n 200 "$T/env" >"$T/env.a"
+echo '{"control":"revoke","id":7,"topic":"quotes","partition":1}' >>"$T/env.a"
+quote-window --lateness 20s --state "$T/st" --acks "$T/acks" "$T/env.a" >"$T/env.two" 2>"$T/err"; rc=$?
+is "envelopes, --acks: a revoke answered after an ack of each partition up to it; the last checkpoint acks nothing more" \
+    "$rc $(jq -c '[.control, .id, .topic, .partition, .first_offset, .last_offset, .records]' "$T/acks" | sort | tr '\n' ' ')" \
+    '0 ["revoked",7,"quotes",1,null,null,null] [null,null,"quotes",0,0,99,100] [null,null,"quotes",1,0,99,100] '
+is "  ... the answer comes after the acks" "$(tail -n 1 "$T/acks" | jq -r .control)" revoked
+quote-window -v --lateness 20s --state "$T/st" --acks "$T/acks" --drain "$T/env" >>"$T/env.two" 2>"$T/err"; rc=$?
+is "  ... the whole input again: the 200 counted are skipped; the bars of one run" \
+    "$rc $(grep -c '200 records skipped' "$T/err") $(cmp -s "$T/env.two" "$T/env.one" && echo same)" "0 1 same"
+is "  ... its acks: offsets 100-149 of each partition" \
+    "$(jq -c '[.partition, .first_offset, .last_offset, .records]' "$T/acks" | sort | tr '\n' ' ')" '[0,100,149,50] [1,100,149,50] '
 done_testing

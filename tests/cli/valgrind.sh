@@ -26,6 +26,12 @@ vg() {
 IN=$F/quotes.jsonl
 vg "hopping bars, top movers, alerts (libjq), late records" 0 quote-window --size 1h --slide 30m \
     --top 2 --alert '.pct_change > 0' --alert 'error("x")' --late "$T/late"
+vg "--state with --emit and alerts: a checkpoint written" 0 quote-window --state "$T/vg.state" \
+    --emit every=1m --alert '.pct_change > 0'
+IN=/dev/null
+vg "--state read back, --drain" 0 quote-window --state "$T/vg.state" --emit every=1m \
+    --alert '.pct_change > 0' --drain
+IN=$F/quotes.jsonl
 vg "the default cleaning" 0 quote-xform
 cmp -s "$T/out" "$F/quotes.clean.jsonl" && ok "  ... same output as without valgrind" || not_ok "  ... output differs"
 printf '{"a":1,"b":[1,2,3]}\n{"a":"x","b":[]}\nnot json\n{"a":3,"b":[4]}\n' >"$T/mixed"

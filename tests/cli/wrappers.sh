@@ -1,10 +1,10 @@
-# examples/producer.sh, consumer.sh and cron/quotepipe-cron: the whole
+# examples/producer.sh, consumer.sh, analytics.sh and cron/quotepipe-cron: the whole
 # flow against kmock and s3rver, failures named by stage, no double
 # sends, no overlapping cron runs.
 . "$QP_ROOT/tests/lib.sh"
 E=$QP_ROOT/examples
 REPLAY=file://$E/replay
-kmock_start -t quotes:3
+kmock_start -t quotes:3 -t ticks:1 -t ticks-1m:3
 s3rver_start lake
 export KAFKA_BROKERS=$BROKERS QP_BIN=$QP_BIN
 
@@ -76,6 +76,39 @@ kill -TERM "$p"; wait "$p"; rc=$?
 is "SIGTERM to consumer.sh: a clean stop, exit 0, the batch stored" \
     "$rc $(s3cat --endpoint "$S3_URL" s3://lake/term/ 2>/dev/null | wc -l)" "0 7"
 
+# --- analytics consumer -------------------------------------------------------
+# Two minutes of quotes; SIGTERM once the first minute's bars are out; a
+# restart to the end gives the bars of one run, in Kafka and in S3.
+kprod -t ticks -k .symbol "$E/ticks.sample.jsonl" 2>"$T/err"
+quote-window --size 1m --top 3 --lateness 5s "$E/ticks.sample.jsonl" 2>/dev/null | sort >"$T/bars.want"
+an() {	# in a subshell of its own: it becomes analytics.sh, for its pid
+	QP_TOPIC=ticks QP_GROUP=an QP_BARS_TOPIC=ticks-1m QP_WINDOW_STATE=$T/an.state \
+	    QP_WINDOW_ARGS="--size 1m --top 3 --lateness 5s --checkpoint 100ms $1" \
+	    exec "$E/analytics.sh" --endpoint "$S3_URL" --max-age 0 's3://lake/bars/dt=%Y-%m-%d/'
+}
+an "" >"$T/out" 2>"$T/err" &
+p=$!
+wait_for 30 grep -qs '^acc ' "$T/an.state"
+sleep 0.5
+kill -TERM "$p"; wait "$p"; rc=$?
+is "analytics.sh: SIGTERM, a clean stop, exit 0; the first minute's bars and top line in Kafka, the second minute in the state" \
+    "$rc $(kcons -t ticks-1m -e 2>/dev/null | wc -l) $(grep -c '^window' "$T/an.state")" "0 7 1"
+(QP_KCONS_ARGS=-e an --drain) >"$T/out" 2>"$T/err"; rc=$?
+kcons -t ticks-1m -e 2>/dev/null | sort >"$T/bars.kafka"
+s3cat --endpoint "$S3_URL" s3://lake/bars/ 2>/dev/null | sort >"$T/bars.s3"
+is "  ... restarted to the end (--drain): exit 0; the bars of one run, in Kafka (keyed by id) and in S3" \
+    "$rc $(cmp -s "$T/bars.kafka" "$T/bars.want" && echo kafka) $(cmp -s "$T/bars.s3" "$T/bars.want" && echo s3) $(wc -l <"$T/bars.want")" \
+    "0 kafka s3 14"
+QP_TOPIC=ticks QP_BARS_TOPIC=ticks-1m QP_WINDOW_STATE=$T/nb.state QP_KCONS_ARGS=-e \
+    timeout 60 "$E/analytics.sh" --endpoint "$S3_URL" 's3://nosuchbucket/x/' >"$T/out" 2>"$T/err"; rc=$?
+is "  ... an s3put failure (no such bucket): its status, the stage named" \
+    "$rc $(grep -c '^analytics: failed at s3put$' "$T/err")" "69 1"
+echo 'not a checkpoint' >"$T/bad.state"
+QP_TOPIC=ticks QP_BARS_TOPIC=ticks-1m QP_WINDOW_STATE=$T/bad.state \
+    timeout 60 "$E/analytics.sh" --endpoint "$S3_URL" 's3://lake/nb/' >"$T/out" 2>"$T/err"; rc=$?
+is "  ... quote-window refusing its state: the whole service stops, exit 65, the stage named" \
+    "$rc $(grep -c '^analytics: failed at quote-window$' "$T/err")" "65 1"
+
 # --- cron ---------------------------------------------------------------------------
 export QP_LOCK=$T/lock
 flock "$T/lock" sleep 3 &
@@ -137,6 +170,10 @@ if command -v systemd-analyze >/dev/null; then
 	verify sd-noexec 's|/consumer.sh|/no-such-consumer.sh|'; rc=$?
 	is "  ... and fails a unit whose ExecStart is not there" \
 	    "$([ "$rc" -ne 0 ] && echo failed) $(grep -c 'no-such-consumer.sh is not executable' "$T/sd-noexec/out")" "failed 1"
+	unit=quotepipe-analytics.service
+	verify sd-an ''; rc=$?
+	is "systemd-analyze verify $unit: exit 0, not a word said" "$rc $(wc -l <"$T/sd-an/out")" "0 0"
+	sed 's/^/#   /' "$T/sd-an/out"
 else
 	skip "systemd-analyze is not installed (tests/deps.sh installs systemd)"
 fi

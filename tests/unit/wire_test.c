@@ -225,6 +225,15 @@ main(void)
 	TAP_OK(ack(s, &a, strs, sizeof(strs)) == 0 && a.topic == NULL &&
 	    a.etag == NULL && a.bytes == -1 && a.partition == -1,
 	    "  ... read back: absent is absent");
+	begin();
+	wire_ack_write(&o, &(struct wire_ack){ NULL, NULL, 12, -1, NULL,
+	    "quotes", 1, 30, 41, 0 });
+	s = end();
+	TAP_OK(strcmp(s, "{\"records\":12,\"topic\":\"quotes\","
+	    "\"partition\":1,\"first_offset\":30,\"last_offset\":41}\n") == 0
+	    && ack(s, &a, strs, sizeof(strs)) == 0 && a.bucket == NULL &&
+	    a.key == NULL && a.last == 41, "quote-window's: no bucket and key, "
+	    "read back with its offsets");
 	TAP_OK(ack("{\"topic\":\"t\",\"partition\":0}", &a, strs,
 	    sizeof(strs)) == 0 && a.topic != NULL && a.last == -1,
 	    "a topic without last_offset: last_offset absent (nothing to "
