@@ -458,7 +458,7 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
  * --state: the bars of the windows closed are written out first (the
  * checkpoint no longer holds them), then the state, atomically; then,
  * for --acks, one ack per partition taken from since the last one.
- * 0, or -1 with r->failed set (said).
+ * 0, or -1: r->failed set (said), or stdout failed (said at the end).
  */
 static int
 checkpoint(struct run *r)
@@ -853,10 +853,8 @@ main(int argc, char **argv)
 	 * input that ends is no proof that the stream did (kcons killed
 	 * ends it too).
 	 */
-	if (!r.failed && (r.state_path == NULL || (r.drain && ended))) {
+	if (!r.failed && (r.state_path == NULL || (r.drain && ended)))
 		qw_close_all(&r.q);
-		r.dirty = 1;
-	}
 	if (r.state_path != NULL && !r.failed) {
 		r.dirty = 1;
 		(void)checkpoint(&r);
