@@ -192,6 +192,7 @@ batch_open(struct s3put *p, const char *prefix, const char *topic,
 		goto oom;
 	o->partition = partition;
 	o->first = o->last = offset;
+	o->revokes = p->revokes;	/* the reader's own: no lock */
 	if (p->spool_dir != NULL) {
 		if ((o->spool = spool_open(p->spool_dir, key)) == NULL)
 			log_warn("--spool %s: %s", p->spool_dir,

@@ -144,6 +144,7 @@ control(struct s3put *p, const char *name, unsigned long lineno,
 				batch_drop(p, b);
 				break;
 			}
+		acked_forget(p, c.topic, c.partition);
 		a->id = c.id;
 		a->partition = c.partition;
 		memcpy(a->topic, c.topic, strlen(c.topic) + 1);

@@ -41,6 +41,7 @@ struct object {
 	long long	 first, last;
 	unsigned long	 records;
 	size_t		 bytes;		/* stored (compressed) size */
+	unsigned long	 revokes;	/* p->revokes when opened */
 	/* the uploader's */
 	char		 upload_id[512];
 	char		**etags;
@@ -95,14 +96,19 @@ struct s3put {
 	 * (a replayed --spool, or the run's own acks): a record at or
 	 * below it, read again (the commit behind the acks), is in S3
 	 * already and is not stored again, or a later cut of it would
-	 * overtake objects already acked.  Under mu.
+	 * overtake objects already acked.  A revoke read forgets the
+	 * partition's mark, and acks of objects opened before it do not
+	 * set it again: the partition, if it comes back, is read afresh
+	 * from the committed offset.  Under mu.
 	 */
 	struct acked {
 		char		*topic;
 		int		 partition;
 		long long	 last;
+		unsigned long	 since;	/* forgotten at this revoke */
 	}		*acked;
 	size_t		 nacked;
+	unsigned long	 revokes;	/* read so far; under mu */
 	unsigned long	 nskipped;
 	unsigned long	 nrevoked;	/* records dropped at a revoke */
 	const char	*spool_dir;
@@ -143,6 +149,7 @@ void	 object_free(struct object *);
 /* The last offset acked for the partition in this run, or -1. */
 long long acked_last(struct s3put *, const char *topic, size_t topiclen,
 	    int partition);
+void	 acked_forget(struct s3put *, const char *topic, int partition);
 void	 acked_free(struct s3put *);
 void	 fail(struct s3put *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -82,49 +82,63 @@ acked_last(struct s3put *p, const char *topic, size_t topiclen,
 	return last;
 }
 
-/* o is acked: its partition's mark moves up to its last offset. */
-static void
-acked_set(struct s3put *p, const struct object *o)
+/* The partition's slot, made if new, or -1 (out of memory).  Under mu. */
+static long
+acked_slot(struct s3put *p, const char *topic, int partition)
 {
 	struct acked *n;
 	size_t i;
 
-	pthread_mutex_lock(&p->mu);
 	for (i = 0; i < p->nacked; i++)
-		if (p->acked[i].partition == o->partition &&
-		    strcmp(p->acked[i].topic, o->topic) == 0)
-			break;
-	if (i == p->nacked) {
-		if ((n = realloc(p->acked, (i + 1) * sizeof(*n))) == NULL ||
-		    (n[i].topic = strdup(o->topic)) == NULL) {
-			if (n != NULL)
-				p->acked = n;
-			pthread_mutex_unlock(&p->mu);
-			return;	/* only a record stored twice, later */
-		}
-		p->acked = n;
-		n[i].partition = o->partition;
-		n[i].last = -1;
-		p->nacked++;
-	}
-	if (o->last > p->acked[i].last)
+		if (p->acked[i].partition == partition &&
+		    strcmp(p->acked[i].topic, topic) == 0)
+			return (long)i;
+	if ((n = realloc(p->acked, (i + 1) * sizeof(*n))) == NULL)
+		return -1;
+	p->acked = n;
+	if ((n[i].topic = strdup(topic)) == NULL)
+		return -1;
+	n[i].partition = partition;
+	n[i].last = -1;
+	n[i].since = 0;
+	p->nacked++;
+	return (long)i;
+}
+
+/*
+ * o is acked: its partition's mark moves up to its last offset, unless
+ * the partition was revoked after o was opened.  Out of memory: no
+ * mark, only a record stored twice later.
+ */
+static void
+acked_set(struct s3put *p, const struct object *o)
+{
+	long i;
+
+	pthread_mutex_lock(&p->mu);
+	if ((i = acked_slot(p, o->topic, o->partition)) != -1 &&
+	    o->revokes >= p->acked[i].since && o->last > p->acked[i].last)
 		p->acked[i].last = o->last;
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* A revoked partition: what this run acked of it says nothing more. */
-static void
+/*
+ * A revoke read (the reader's): what this run acked of the partition,
+ * or will ack of objects opened before now, says nothing more.
+ */
+void
 acked_forget(struct s3put *p, const char *topic, int partition)
 {
-	size_t i;
+	long i;
 
 	pthread_mutex_lock(&p->mu);
-	for (i = 0; i < p->nacked; i++)
-		if (p->acked[i].partition == partition &&
-		    strcmp(p->acked[i].topic, topic) == 0) {
-			p->acked[i].last = -1;
-			break;
-		}
+	p->revokes++;
+	if ((i = acked_slot(p, topic, partition)) != -1) {
+		p->acked[i].last = -1;
+		p->acked[i].since = p->revokes;
+	} else
+		log_warn("out of memory: records of %s[%d] read again after "
+		    "its revoke may be stored twice", topic, partition);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -272,13 +286,13 @@ drop_overtaken(struct s3put *p, struct object *o)
 
 /*
  * Answer kcons's revoke: every ack of the partition is written, its
- * open batch dropped.  From here on this run knows nothing of it: if
- * the partition comes back, it starts afresh from the committed offset.
+ * open batch dropped.  The reader forgot its acked mark at the revoke
+ * (acked_forget): if the partition comes back, it starts afresh from
+ * the committed offset.
  */
 static void
 answer(struct s3put *p, struct answer *a)
 {
-	acked_forget(p, a->topic, a->partition);
 	wire_control_write(&p->out, "revoked", a->id, a->topic, a->partition);
 	if (obuf_flush(&p->out) != 0)
 		fail(p, EX_IOERR, "stdout: %s: the answer to the revoke of "
