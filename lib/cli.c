@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -17,23 +18,85 @@
 #include "stdfd.h"
 #include "version.h"
 
+static char **cli_argv;		/* for the option a user wrote */
+
 int
 cli_start(struct cli *c, char **argv)
 {
+	char why[256];
+
+	cli_argv = argv;
+	opterr = 0;			/* said here, in one line */
 	if (stdfd_open() == -1)		/* closed, and no /dev/null */
 		return EX_OSERR;
 	log_init(argv[0]);
-	stats_init(argv[0]);
+	if (stats_init(argv[0], why, sizeof(why)) == -1) {
+		log_err("%s", why);
+		return EX_CONFIG;
+	}
 	c->verbosity = LOG_NOTICE;
 	return CLI_GO_ON;
 }
 
 int
-cli_usage(const struct cli *c, const char *why)
+cli_usage(const struct cli *c, const char *fmt, ...)
 {
-	if (why != NULL)
-		log_err("%s", why);
-	fputs(c->usage, stderr);
+	char why[512];
+	va_list ap;
+
+	(void)c;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_err("%s", why);
+	return EX_USAGE;
+}
+
+/*
+ * The option getopt_long() just refused, as the user wrote it: "-P",
+ * "--region" (a value after '=' left out).
+ */
+static void
+refused_option(int ch, char *buf, size_t len)
+{
+	const char *arg = cli_argv != NULL && optind > 0 ?
+	    cli_argv[optind - 1] : NULL;
+
+	/*
+	 * An unknown short option is in optopt (an unknown long one leaves
+	 * it 0); a long option without its value has its own letter or
+	 * number there, so its name comes from argv.
+	 */
+	if (ch == '?' && optopt > 0 && optopt < 128)
+		snprintf(buf, len, "-%c", optopt);
+	else if (arg != NULL && strncmp(arg, "--", 2) == 0)
+		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
+	else if (optopt > 0 && optopt < 128)
+		snprintf(buf, len, "-%c", optopt);
+	else
+		snprintf(buf, len, "%s", arg != NULL ? arg : "?");
+}
+
+/* getopt's '?' and ':', said in one line with what to do. */
+static int
+cli_refused(const struct cli *c, int ch)
+{
+	const struct cli_hint *h;
+	char opt[64];
+
+	refused_option(ch, opt, sizeof(opt));
+	if (ch == ':') {
+		log_err("%s needs a value (%s --help shows it)", opt,
+		    log_progname());
+		return EX_USAGE;
+	}
+	for (h = c->hints; h != NULL && h->option != NULL; h++)
+		if (strcmp(h->option, opt) == 0) {
+			log_err("%s: %s", opt, h->instead);
+			return EX_USAGE;
+		}
+	log_err("%s: no such option (%s --help lists them)", opt,
+	    log_progname());
 	return EX_USAGE;
 }
 
@@ -42,7 +105,17 @@ cli_stdout_done(void)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
-	log_err("stdout: %s", strerror(errno));
+	return cli_stdout_error(errno);
+}
+
+int
+cli_stdout_error(int err)
+{
+	if (err == EPIPE) {
+		log_debug("stdout: the reader has gone away: stopping");
+		return 0;
+	}
+	log_err("stdout: %s", strerror(err));
 	return EX_IOERR;
 }
 
@@ -65,7 +138,7 @@ cli_common(struct cli *c, int ch)
 		c->verbosity++;
 		break;
 	default:
-		return cli_usage(c, NULL);
+		return cli_refused(c, ch);
 	}
 	log_set_level(c->verbosity);
 	return CLI_GO_ON;

@@ -45,7 +45,7 @@
  * the CLI_KAFKA_ and CLI_S3_LONGOPTS below do not.  A tool that needs
  * getopt's '+' puts it in front of CLI_SHORTOPTS.
  */
-#define CLI_SHORTOPTS	"hqVv"
+#define CLI_SHORTOPTS	":hqVv"	/* ':' first: a missing value is ':' */
 #define CLI_LONGOPTS \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
@@ -53,11 +53,22 @@
 	{ "version", no_argument, NULL, 'V' }, \
 	{ NULL, 0, NULL, 0 }
 
+/*
+ * An option the tool does not have that a user brings from another
+ * tool (kcat's -P given to kcons): the unknown-option error says what
+ * to use instead.
+ */
+struct cli_hint {
+	const char	*option;	/* as written: "-P", "--from-beginning" */
+	const char	*instead;	/* "kcons only consumes: use kprod" */
+};
+
 struct cli {
 	const char	*usage;		/* "usage: ...\n": the SYNOPSIS */
 	const char	*help;		/* what --help prints after usage */
 	const char	*libs;		/* -V: "librdkafka 2.0.2", or NULL */
 	int		 verbosity;	/* a log level */
+	const struct cli_hint *hints;	/* NULL, or ends with { NULL } */
 };
 
 /*
@@ -69,7 +80,8 @@ int	cli_start(struct cli *, char **argv);
 
 /*
  * -h (help on stdout: 0), -V (version: 0), -q and -v (the log level:
- * CLI_GO_ON); anything else is a usage error (usage on stderr: EX_USAGE).
+ * CLI_GO_ON); getopt's '?' (an unknown option) and ':' (an option
+ * without its value) are usage errors said in one line: EX_USAGE.
  */
 int	cli_common(struct cli *, int ch);
 
@@ -79,8 +91,20 @@ int	cli_common(struct cli *, int ch);
  */
 int	cli_stdout_done(void);
 
-/* Usage on stderr, with why first if not NULL; returns EX_USAGE. */
-int	cli_usage(const struct cli *, const char *why);
+/*
+ * stdout refused a write with err.  EPIPE is a reader that has gone away
+ * (`| head -1`): the run ends as SIGPIPE would end it, without a word,
+ * and 0 is returned, the status the tools exit with (what was not
+ * written is not acked or committed).  Anything else is said: EX_IOERR.
+ */
+int	cli_stdout_error(int err);
+
+/*
+ * A usage error: why, one line on stderr (not the whole usage text, in
+ * which the one line a user needs is lost; --help shows it); EX_USAGE.
+ */
+int	cli_usage(const struct cli *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /*
  * Option values.  opt is the option as the user wrote it ("-c",

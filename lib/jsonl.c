@@ -122,19 +122,37 @@ fill(struct jsonl_reader *r)
 	return n;
 }
 
+static int blank(const char *, size_t);
 static enum jsonl_status next_line(struct jsonl_reader *, const char **,
     size_t *);
 
 enum jsonl_status
 jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 {
-	enum jsonl_status st = next_line(r, line, len);
+	enum jsonl_status st;
 
+	/*
+	 * A blank line (nothing, or only blanks) is no record and no error:
+	 * jq reads whitespace between values, and a file's last line often
+	 * ends in two newlines.  Its line number is counted all the same.
+	 */
+	while ((st = next_line(r, line, len)) == JSONL_LINE && blank(*line,
+	    *len))
+		;
 	if (st == JSONL_LINE && r->validate && (r->records_only ?
 	    json_validate(*line, *len, &r->jerr) :
 	    json_validate_line(*line, *len, &r->jerr)) == -1)
 		return JSONL_INVALID;
 	return st;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r'))
+		n--;
+	return n == 0;
 }
 
 static enum jsonl_status

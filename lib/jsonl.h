@@ -65,8 +65,10 @@ int	jsonl_open_path(struct jsonl_reader *, const char *path,
 	    size_t max_line);
 
 /*
- * Return the next line.  On JSONL_LINE, *line points into the reader's
- * buffer (valid until the next call) and *len excludes the terminator.
+ * Return the next line that is not blank (blank lines, empty or only
+ * spaces, tabs and a '\r', are skipped, their numbers counted).  On
+ * JSONL_LINE, *line points into the reader's buffer (valid until the
+ * next call) and *len excludes the terminator.
  */
 enum jsonl_status jsonl_next(struct jsonl_reader *, const char **line,
 	    size_t *len);

@@ -2,6 +2,7 @@
  * stats.c - one line per report, written with a single write(2) so that
  * lines from several tools in a pipeline do not interleave.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,8 @@ mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void
-stats_init(const char *tool)
+int
+stats_init(const char *tool, char *why, size_t whylen)
 {
 	const char *every = getenv("QP_STATS");
 	const char *fmt = getenv("QP_STATS_FORMAT");
@@ -35,15 +36,46 @@ stats_init(const char *tool)
 	const char *slash = strrchr(tool, '/');
 
 	stats_tool = slash != NULL ? slash + 1 : tool;
-	if (every == NULL || *every == '\0' ||
-	    num_parse_seconds(every, 0, 86400LL * 1000, &stats_every_ms) == -1)
-		return;
+	if (every == NULL || *every == '\0')
+		return 0;
+	if (num_parse_seconds(every, 0, 86400LL * 1000, &stats_every_ms) ==
+	    -1) {
+		snprintf(why, whylen, "QP_STATS=%.64s: expected seconds from 0 "
+		    "to 86400, such as 10 or 0.5 (0: one line at the end)",
+		    every);
+		return -1;
+	}
+	if (fmt != NULL && *fmt != '\0' && strcmp(fmt, "emf") != 0 &&
+	    strcmp(fmt, "text") != 0) {
+		snprintf(why, whylen, "QP_STATS_FORMAT=%.64s: expected text "
+		    "(the default) or emf", fmt);
+		return -1;
+	}
+	if (ns != NULL && *ns != '\0' && strpbrk(ns, "\"\\") != NULL) {
+		snprintf(why, whylen, "QP_STATS_NAMESPACE=%.64s: no quote or "
+		    "backslash in a CloudWatch namespace", ns);
+		return -1;
+	}
 	stats_on = 1;
 	stats_emf = fmt != NULL && strcmp(fmt, "emf") == 0;
-	if (ns != NULL && *ns != '\0' && strpbrk(ns, "\"\\") == NULL)
+	if (ns != NULL && *ns != '\0')
 		stats_ns = ns;
 	stats_start_ms = mono_ms();
 	stats_next_ms = stats_start_ms + stats_every_ms;
+	return 0;
+}
+
+int
+stats_wait_ms(int ms)
+{
+	long long left;
+
+	if (!stats_on || stats_every_ms == 0)
+		return ms;
+	if ((left = stats_next_ms - mono_ms()) < 0)
+		left = 0;
+	return ms >= 0 && ms < left ? ms : (int)(left < INT_MAX ? left :
+	    INT_MAX);
 }
 
 int

@@ -15,6 +15,8 @@
 #ifndef QP_STATS_H
 #define QP_STATS_H
 
+#include <stddef.h>
+
 struct stat_field {
 	const char	*name;		/* "records_in" */
 	const char	*unit;		/* CloudWatch unit: "Count", "Bytes",
@@ -22,11 +24,20 @@ struct stat_field {
 	double		 value;
 };
 
-/* Read the environment; tool names the lines and the EMF dimension. */
-void	stats_init(const char *tool);
+/*
+ * Read the environment; tool names the lines and the EMF dimension.
+ * 0, or -1 with why filled: a value set but not understood, which is
+ * refused rather than taken for "no stats".
+ */
+int	stats_init(const char *tool, char *why, size_t whylen);
 int	stats_enabled(void);
 /* Is a periodic line due?  Cheap enough to call per record. */
 int	stats_due(void);
+/*
+ * A wait of ms (-1: no limit) cut short to when the next periodic line
+ * is due, so that an idle tool still writes its lines on time.
+ */
+int	stats_wait_ms(int ms);
 /* Write one line now (final: the run is over). */
 void	stats_emit(const struct stat_field *, int n, int final);
 

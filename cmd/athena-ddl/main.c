@@ -420,10 +420,9 @@ main(int argc, char **argv)
 		ddl_print(&c.t, root);
 	parquet_print(&c.t, &c.p, root);
 	log_info("%lu records, %zu columns", nrec, root->nfields);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		log_err("stdout: %s", strerror(errno));
-		st = EX_IOERR;
-	} else
+	if (fflush(stdout) != 0 || ferror(stdout))
+		st = cli_stdout_error(errno);
+	else
 		st = status ? status : bad;
 done:
 	type_free(root);

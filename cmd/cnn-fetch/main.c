@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +116,23 @@ option(struct fetch *f, struct cli *cli, int ch, const char *arg)
 	case 'H':
 		return add_header(f, arg);
 	case OPT_BASE_URL:
+		/*
+		 * A directory given as is would be read as a host name and
+		 * fail only after the retries' DNS lookups.
+		 */
+		if (strncasecmp(arg, "http://", 7) != 0 &&
+		    strncasecmp(arg, "https://", 8) != 0 &&
+		    strncasecmp(arg, "file://", 7) != 0) {
+			char *dir = realpath(arg, NULL);
+			int st;
+
+			st = cli_usage(cli, "--base-url %s: needs http://, "
+			    "https:// or file://%s%s%s", arg, dir != NULL ?
+			    " (the directory: file://" : "", dir != NULL ?
+			    dir : "", dir != NULL ? ")" : "");
+			free(dir);
+			return st;
+		}
 		f->base = arg;
 		break;
 	case OPT_CACERT:
@@ -180,7 +198,8 @@ options(struct fetch *f, struct cli *cli, int argc, char **argv)
 		if ((st = option(f, cli, ch, optarg)) != CLI_GO_ON)
 			return st;
 	if (optind < argc)
-		return cli_usage(cli, NULL);
+		return cli_usage(cli, "%s: cnn-fetch takes no operands (the "
+		    "source is --base-url URL)", argv[optind]);
 	return CLI_GO_ON;
 }
 
@@ -288,10 +307,10 @@ main(int argc, char **argv)
 		sig_install();
 		status = f.every_ms > 0 ? quotes_poll(&f) : once(&f);
 		quotes_stats(&f, 1);
-		if (obuf_close(&f.out) != 0 && status == 0) {
-			log_err("stdout: %s", strerror(f.out.err));
-			status = EX_IOERR;
-		}
+		if (obuf_close(&f.out) != 0 && status == 0)
+			status = cli_stdout_error(f.out.err);
+		else if (f.out.err == EPIPE && status == EX_IOERR)
+			status = 0;	/* a reader gone: SIGPIPE's quiet */
 	}
 	finish(&f);
 	return status;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "json.h"
 #include "log.h"
@@ -99,7 +100,7 @@ quotes_fetch(struct fetch *f, const char *date)
 	memcpy(f->cond_etag, f->ans.etag, sizeof(f->cond_etag));
 	memcpy(f->cond_lm, f->ans.last_modified, sizeof(f->cond_lm));
 	if (obuf_flush(&f->out) != 0) {
-		log_err("stdout: %s", strerror(obuf_error(&f->out)));
+		(void)cli_stdout_error(obuf_error(&f->out));	/* EPIPE: quiet */
 		return EX_IOERR;
 	}
 	return 0;
@@ -188,7 +189,7 @@ quotes_poll(struct fetch *f)
 			return 0;
 		}
 		if (wait_until(next) == -1) {
-			log_err("stdout: the reader has gone away");
+			f->out.err = EPIPE;	/* the reader has gone away */
 			return EX_IOERR;
 		}
 		if (sig_caught())

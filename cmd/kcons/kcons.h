@@ -37,6 +37,8 @@ struct kcons {
 	const char		*group;
 	int			 envelope, exit_eof;
 	long long		 count;		/* -c, 0 = no limit */
+	long long		 partition;	/* -p, -1 = every one */
+	struct kfmt		*format;	/* -f, or NULL */
 	struct obuf		 out;
 
 	struct kcons_part	*parts;
@@ -78,6 +80,17 @@ void	parts_remove(struct kcons *, const rd_kafka_topic_partition_list_t *);
 int	part_owned(struct kcons *, const char *topic, int32_t partition);
 int	parse_offset(const char *, struct kcons_start *);
 int	assign_all(struct kcons *, const struct kcons_start *);
+
+/*
+ * format.c: kcat's -f format strings.  kfmt_compile returns NULL with
+ * why filled for a string kcat would refuse too; caller frees with
+ * kfmt_free.
+ */
+struct kfmt;
+struct kfmt *kfmt_compile(const char *, char *why, size_t whylen);
+void	kfmt_free(struct kfmt *);
+void	kfmt_put(struct obuf *, const struct kfmt *,
+	    const rd_kafka_message_t *);
 
 /* ack.c: the thread that reads ack lines from ackpath and commits. */
 void	*ack_main(void *);

@@ -44,32 +44,49 @@ static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
 	{ "envelope", no_argument, NULL, 'J' },
 	{ "exit-eof", no_argument, NULL, 'e' },
+	{ "format", required_argument, NULL, 'f' },
 	{ "group", required_argument, NULL, 'G' },
+	{ "key-delimiter", required_argument, NULL, 'K' },
 	{ "offset", required_argument, NULL, 'o' },
+	{ "partition", required_argument, NULL, 'p' },
 	{ "topic", required_argument, NULL, 't' },
 	CLI_KAFKA_LONGOPTS,
 	CLI_LONGOPTS
 };
 
+/* kcat's options that are another tool's job here. */
+static const struct cli_hint hints[] = {
+	{ "-P", "kcons only consumes: to produce, as kcat -P, use kprod" },
+	{ "-L", "the metadata, as kcat -L, is kmeta's: kmeta -b BROKERS" },
+	{ "-Q", "offsets by time, as kcat -Q, are kmeta's: kmeta -Q" },
+	{ NULL, NULL }
+};
+
 static struct cli cli = {
-	"usage: kcons [-eJhqVv] [-b BROKERS] [-c COUNT] [-F FILE] "
-	"[-G GROUP]\n"
-	"             [-o OFFSET] [-X PROP=VALUE]... "
-	"[--commit-acks FILE]\n"
-	"             -t TOPIC...\n",
+	"usage: kcons [-CeJhqVv] [-b BROKERS] [-c COUNT] [-F FILE] "
+	"[-f FORMAT] [-G GROUP]\n"
+	"             [-K DELIM] [-o OFFSET] [-p PARTITION] "
+	"[-X PROP=VALUE]...\n"
+	"             [--commit-acks FILE] -t TOPIC...\n",
 
 	"Print the messages of Kafka TOPICs as JSON lines.\n\n"
 	"  -b, --brokers BROKERS  bootstrap brokers (else $KAFKA_BROKERS)\n"
+	"  -C                     consume (kcat's; kcons does nothing "
+	"else)\n"
 	"  -c, --count COUNT      exit after COUNT messages\n"
 	"  -e, --exit-eof         exit when every assigned partition is "
 	"at its end\n"
 	"  -F, --config FILE      librdkafka properties file\n"
+	"  -f, --format FORMAT    print each message as kcat's -f FORMAT:\n"
+	"                         %t %p %o %k %K %s %S %R %T %h, \\n \\t\n"
 	"  -G, --group GROUP      join the balanced consumer group GROUP\n"
 	"  -h, --help             show this help and exit\n"
 	"  -J, --envelope         print envelopes: topic, partition, offset,\n"
 	"                         timestamp, key, headers, value\n"
+	"  -K, --key-delimiter DELIM  print key DELIM value (-f '%kDELIM%s\\n')\n"
 	"  -o, --offset OFFSET    beginning, end, stored, N, -N (N from the\n"
 	"                         end) or s@MS (first at or after time MS)\n"
+	"  -p, --partition N      read only partition N (not with -G)\n"
 	"  -q, --quiet            only errors on stderr\n"
 	"  -t, --topic TOPIC      topic to consume (repeatable)\n"
 	"  -V, --version          print the version and exit\n"
@@ -77,7 +94,7 @@ static struct cli cli = {
 	"  -X PROP=VALUE          librdkafka property (-X list shows them)\n"
 	"      --commit-acks FILE commit only offsets acknowledged by the\n"
 	"                         ack lines read from FILE (needs -G)\n",
-	NULL, 0
+	NULL, 0, hints
 };
 
 /*
@@ -280,11 +297,15 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 		p->at_eof = 0;
 		c->neof--;
 	}
-	if (c->envelope)
-		put_envelope(&c->out, m);
-	else
-		wire_value(&c->out, m->payload, m->len);
-	obuf_putc(&c->out, '\n');
+	if (c->format != NULL)
+		kfmt_put(&c->out, c->format, m);
+	else {
+		if (c->envelope)
+			put_envelope(&c->out, m);
+		else
+			wire_value(&c->out, m->payload, m->len);
+		obuf_putc(&c->out, '\n');
+	}
 	c->nmsgs++;
 	c->bytes += m->len;
 	if (obuf_error(&c->out))
@@ -365,6 +386,8 @@ consume(struct kcons *c)
 					c->out.err = EPIPE;
 					break;
 				}
+				if (stats_due())	/* idle: on time still */
+					kcons_stats(c, 0);
 				continue;
 			}
 		}
@@ -382,15 +405,52 @@ consume(struct kcons *c)
 	rd_kafka_queue_destroy(q);
 }
 
+/* kcat's -K DELIM on the consumer: -f '%kDELIM%s\n', DELIM as is. */
+static int
+key_format(struct kcons *c, const char *delim)
+{
+	char fmt[256], why[256];
+	size_t n = 0;
+
+	n += (size_t)snprintf(fmt, sizeof(fmt), "%%k");
+	for (; *delim != '\0' && n < sizeof(fmt) - 8; delim++) {
+		if (*delim == '%' || *delim == '\\')
+			fmt[n++] = *delim;
+		fmt[n++] = *delim;
+	}
+	if (*delim != '\0')
+		return cli_usage(&cli, "-K: the delimiter is too long");
+	memcpy(fmt + n, "%s\\n", 5);
+	kfmt_free(c->format);
+	if ((c->format = kfmt_compile(fmt, why, sizeof(why))) == NULL)
+		return cli_usage(&cli, "-K: %s", why);
+	return CLI_GO_ON;
+}
+
 /* One of kcons's own options: CLI_GO_ON or the exit status. */
 static int
 option(struct kcons *c, rd_kafka_conf_t *conf, int ch, const char *arg,
     struct kcons_start *start, const char **offset_arg,
     const char **brokers)
 {
+	char why[256];
+
 	switch (ch) {
+	case 'C':
+		break;		/* kcat's: kcons only consumes */
 	case 'c':
 		if (cli_number("-c", arg, 1, LLONG_MAX, &c->count) == -1)
+			return EX_USAGE;
+		break;
+	case 'f':
+		kfmt_free(c->format);
+		if ((c->format = kfmt_compile(arg, why, sizeof(why))) == NULL)
+			return cli_usage(&cli, "-f: %s", why);
+		break;
+	case 'K':
+		return key_format(c, arg);
+	case 'p':
+		if (cli_number("-p", arg, 0, INT32_MAX, &c->partition) == -1)
 			return EX_USAGE;
 		break;
 	case 'e':
@@ -544,11 +604,9 @@ out:
 		log_info("signal %d: stopping", sig_caught());
 	/* Closing stdout tells the sink (s3put) to flush and send its last
 	 * acks; read them all before leaving the group. */
-	if (obuf_close(&c->out) != 0) {
-		log_err("stdout: %s", strerror(c->out.err));
-		if (c->status == 0)
-			c->status = EX_IOERR;
-	}
+	if (obuf_close(&c->out) != 0 && (rc = cli_stdout_error(c->out.err)) !=
+	    0 && c->status == 0)
+		c->status = rc;
 	close(STDOUT_FILENO);
 	if (c->ackpath != NULL) {
 		if (atomic_load(&c->halt))
@@ -570,6 +628,7 @@ out:
 	rd_kafka_consumer_close(c->rk);
 	rd_kafka_destroy(c->rk);
 	parts_clear(c);
+	kfmt_free(c->format);
 	kcons_stats(c, 1);
 	log_info("%lu messages", c->nmsgs);
 	return c->status;
@@ -581,6 +640,7 @@ main(int argc, char **argv)
 	static struct kcons c = {
 		.mu = PTHREAD_MUTEX_INITIALIZER,
 		.cv = PTHREAD_COND_INITIALIZER,
+		.partition = -1,
 	};
 	struct kcons_start start = { RD_KAFKA_OFFSET_BEGINNING, -1 };
 	rd_kafka_conf_t *conf;
@@ -602,18 +662,33 @@ main(int argc, char **argv)
 	    CLI_GO_ON)
 		goto bail;
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS CLI_KAFKA_SHORTOPTS
-	    "c:eG:Jo:t:", longopts, NULL)) != -1)
+	    "Cc:ef:G:JK:o:p:t:", longopts, NULL)) != -1)
 		if ((st = option(&c, conf, ch, optarg, &start, &offset_arg,
 		    &brokers)) != CLI_GO_ON)
 			goto bail;
-	if (c.ntopics == 0 || optind != argc) {
-		st = cli_usage(&cli, c.ntopics == 0 ? "no topic: use -t TOPIC" :
-		    NULL);
+	if (optind != argc) {
+		st = cli_usage(&cli, "%s: kcons takes no operands (topics are "
+		    "-t TOPIC)", argv[optind]);
+		goto bail;
+	}
+	if (c.ntopics == 0) {
+		st = cli_usage(&cli, "no topic: use -t TOPIC");
 		goto bail;
 	}
 	if (c.ackpath != NULL && c.group == NULL) {
 		log_err("--commit-acks needs a consumer group (-G GROUP)");
 		st = EX_USAGE;
+		goto bail;
+	}
+	if (c.format != NULL && (c.envelope || c.ackpath != NULL)) {
+		st = cli_usage(&cli, "-f prints its own format: not with %s",
+		    c.envelope ? "-J (the envelope)" : "--commit-acks (its "
+		    "sink needs -J's envelopes)");
+		goto bail;
+	}
+	if (c.partition != -1 && c.group != NULL) {
+		st = cli_usage(&cli, "-p reads one partition by hand: not with "
+		    "-G (the group assigns the partitions)");
 		goto bail;
 	}
 	if ((st = cli_kafka_brokers(conf, brokers)) != CLI_GO_ON ||
@@ -622,6 +697,7 @@ main(int argc, char **argv)
 	sig_install();
 	return run(&c, conf, &start);
 bail:
+	kfmt_free(c.format);
 	rd_kafka_conf_destroy(conf);
 	return st;
 }

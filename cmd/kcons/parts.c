@@ -169,9 +169,21 @@ assign_all(struct kcons *c, const struct kcons_start *st)
 			return EX_NOINPUT;
 		}
 		for (i = 0; i < md->topics[0].partition_cnt; i++)
-			rd_kafka_topic_partition_list_add(l, c->topics[t],
-			    md->topics[0].partitions[i].id)->offset =
-			    st->time_ms >= 0 ? st->time_ms : st->offset;
+			if (c->partition == -1 ||
+			    md->topics[0].partitions[i].id == c->partition)
+				rd_kafka_topic_partition_list_add(l,
+				    c->topics[t], md->topics[0].partitions[i].
+				    id)->offset = st->time_ms >= 0 ?
+				    st->time_ms : st->offset;
+		if (c->partition != -1 && (l->cnt == 0 || strcmp(
+		    l->elems[l->cnt - 1].topic, c->topics[t]) != 0)) {
+			log_err("%s: no partition %lld (it has %d, from 0)",
+			    c->topics[t], c->partition,
+			    md->topics[0].partition_cnt);
+			rd_kafka_metadata_destroy(md);
+			rd_kafka_topic_partition_list_destroy(l);
+			return EX_NOINPUT;
+		}
 		rd_kafka_metadata_destroy(md);
 	}
 	if (st->time_ms >= 0 &&

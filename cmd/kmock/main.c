@@ -108,7 +108,8 @@ kmock_options(struct kmock *m, struct cli *cli, int argc, char **argv)
 			return st;
 	}
 	if (optind != argc)
-		return cli_usage(cli, NULL);
+		return cli_usage(cli, "%s: kmock takes no operands (topics are "
+		    "-t NAME:PARTITIONS)", argv[optind]);
 	return CLI_GO_ON;
 }
 

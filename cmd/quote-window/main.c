@@ -115,7 +115,7 @@ static struct cli cli = {
 	"      --top N            after each window's bars, its N largest\n"
 	"                         movers by absolute pct_change\n"
 	"      --volume PATH      a volume, for vwap\n",
-	NULL, 0
+	NULL, 0, NULL
 };
 
 struct run {

@@ -57,7 +57,7 @@ static struct cli cli = {
 	"      --raw              print the objects as stored (no "
 	"gunzip)\n"
 	CLI_S3_HELP,
-	NULL, 0
+	NULL, 0, NULL
 };
 
 struct cat {
@@ -193,10 +193,9 @@ cat_object(struct cat *c, struct s3 *s, const char *bucket,
 		rc = -1;
 	}
 	if (rc == -1) {
-		if (obuf_error(&c->out)) {
-			log_err("stdout: %s", strerror(obuf_error(&c->out)));
-			return EX_IOERR;
-		}
+		if (obuf_error(&c->out))	/* EPIPE: 0, said at the end */
+			return obuf_error(&c->out) == EPIPE ? EX_IOERR :
+			    cli_stdout_error(obuf_error(&c->out));
 		if (c->zerr) {
 			log_err("s3://%s/%s: not valid gzip (or cut short)",
 			    bucket, e->key);
@@ -293,7 +292,7 @@ main(int argc, char **argv)
 			return st;
 	}
 	if (optind == argc)
-		return cli_usage(&cli, NULL);
+		return cli_usage(&cli, "nothing to read: give s3://BUCKET/PREFIX");
 	if (list && c.raw)
 		return cli_usage(&cli, "--list reads no objects: no --raw");
 	/* Every argument is checked before anything is fetched. */
@@ -335,10 +334,8 @@ main(int argc, char **argv)
 	}
 	list_free(&inv);
 	if (obuf_close(&c.out) != 0 && (status == 0 ||
-	    status == LIST_NOT_CONTIGUOUS)) {
-		log_err("stdout: %s", strerror(c.out.err));
-		status = EX_IOERR;
-	}
+	    status == LIST_NOT_CONTIGUOUS || c.out.err == EPIPE))
+		status = cli_stdout_error(c.out.err);
 	cat_stats(&c, c.retries, 1);
 	log_info("%lu objects, %llu bytes fetched", c.objects, c.bytes_in);
 	curl_global_cleanup();

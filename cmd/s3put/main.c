@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -104,7 +105,7 @@ static struct cli cli = {
 	"      --time-field PATH  the record's time for the template "
 	"(.last_updated)\n"
 	CLI_S3_HELP,
-	NULL, 0
+	NULL, 0, NULL
 };
 
 /* s3://BUCKET/TEMPLATE: a template that names each batch apart. */
@@ -234,6 +235,7 @@ option(struct s3put *p, int ch, const char *arg)
 		p->spool_dir = arg;
 		break;
 	case OPT_TIME_FIELD:
+		p->time_field_arg = arg;
 		if (cli_path("--time-field", arg, &p->time_field) == -1)
 			return EX_USAGE;
 		break;
@@ -333,15 +335,16 @@ run(struct s3put *p)
 	pthread_join(tid, NULL);
 	s3put_stats(p, 1);
 	if (obuf_close(&p->out) != 0 && !p->failed)
-		fail(p, EX_IOERR, "stdout: %s", strerror(p->out.err));
+		fail(p, p->out.err == EPIPE ? S3PUT_GONE : EX_IOERR,
+		    "stdout: %s", strerror(p->out.err));
 	log_info("%lu lines read, %lu records, %lu objects stored (%lu "
 	    "records, %zu bytes), %lu requests retried, %lu objects of an "
 	    "earlier run overtaken, %lu records read again and stored "
 	    "already", p->in.nread, p->nrecords, p->nobjects,
 	    p->nstored_records, p->stored_bytes, p->nretries, p->ndropped,
 	    p->nskipped);
-	if (status == 0)
-		status = p->failed;
+	if (status == 0 && p->failed != S3PUT_GONE)
+		status = p->failed;	/* a reader gone: SIGPIPE's quiet 0 */
 	if (status == 0)
 		status = p->input_err;
 	if (status == 0)
@@ -377,7 +380,10 @@ main(int argc, char **argv)
 		if ((st = option(&p, ch, optarg)) != CLI_GO_ON)
 			goto out;
 	if (argc - optind != 1) {
-		st = cli_usage(&cli, NULL);
+		st = argc == optind ? cli_usage(&cli, "no target: give "
+		    "s3://BUCKET/PREFIX/ (or a key template); the records come "
+		    "from stdin") : cli_usage(&cli, "%s: one target only; the "
+		    "records come from stdin", argv[optind + 1]);
 		goto out;
 	}
 	if (p.dry_run && p.spool_dir != NULL) {

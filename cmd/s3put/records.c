@@ -170,7 +170,7 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
 	size_t reclen = len;
 	struct batch *b;
 	time_t t;
-	int env;
+	int env, first;
 
 	if (p->envelope != ENV_NEVER && wire_looks_like_control(line, len))
 		return control(p, name, lineno, line, len);
@@ -200,15 +200,22 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
 	if (env)
 		reclen = wire_envelope_record(&e, p->scratch, &rec);
 	else if (tmpl_uses_kafka(p->tmpl)) {
-		log_err("%s:%lu: not a Kafka envelope, but the key template "
-		    "uses {topic}, {partition} or {offset}", name, lineno);
+		/* Said once: every line after it would be the same. */
+		first = p->said_kafka++ == 0;
+		log_msg(first ? LOG_ERR : LOG_DEBUG, "%s:%lu: not a Kafka "
+		    "envelope, but the key template uses {topic}, {partition} "
+		    "or {offset}%s", name, lineno, first ? " (said once; the "
+		    "bad lines are counted)" : "");
 		return -1;
 	}
 	if (p->time_field != NULL) {
 		if (record_time(p, rec, reclen, &t) == -1) {
-			log_err("%s:%lu: --time-field: no time that s3put "
-			    "reads (ISO 8601, YYYY-MM-DD HH:MM:SS, epoch s or "
-			    "ms)", name, lineno);
+			first = p->said_time++ == 0;
+			log_msg(first ? LOG_ERR : LOG_DEBUG, "%s:%lu: "
+			    "--time-field %s: no time that s3put reads (ISO "
+			    "8601, YYYY-MM-DD HH:MM:SS, epoch s or ms)%s",
+			    name, lineno, p->time_field_arg, first ? " (said "
+			    "once; the bad lines are counted)" : "");
 			return -1;
 		}
 	} else if (env && e.timestamp >= 0)

@@ -32,6 +32,12 @@
 
 enum envelope_mode { ENV_AUTO, ENV_ALWAYS, ENV_NEVER };
 
+/*
+ * p->failed when stdout's reader has gone away (EPIPE): the run stops
+ * as for a failure, without a word, and exits 0 (cli_stdout_error).
+ */
+#define S3PUT_GONE	(-2)
+
 /* One object being built: what the uploader needs to store and ack it. */
 struct object {
 	char		*key;
@@ -84,6 +90,8 @@ struct s3put {
 	struct tmpl	*tmpl;
 	enum envelope_mode envelope;
 	struct json_path *time_field;
+	const char	*time_field_arg;	/* as written */
+	unsigned	 said_time, said_kafka;	/* bad lines said once */
 	unsigned long	 max_records;
 	size_t		 max_bytes, part_size;
 	long long	 max_age_ms;

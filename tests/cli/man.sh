@@ -20,8 +20,8 @@ for tool in athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-window
 	done
 	is "$tool: every option in --help is in the page" "$missing" ""
 	"$tool" --no-such-option >/dev/null 2>"$T/err"; rc=$?
-	is "$tool: an unknown option is a usage error (64) with the usage line" \
-	    "$rc $(grep -c '^usage: ' "$T/err")" "64 1"
+	is "$tool: an unknown option is a usage error (64), said in one line" \
+	    "$rc $(wc -l <"$T/err") $(grep -c "^$tool: --no-such-option: no such option ($tool --help lists them)\$" "$T/err")" "64 1 1"
 	"$tool" -V >"$T/v"; rc=$?
 	is "$tool -V prints a version" "$rc $(grep -cE "^$tool [0-9]" "$T/v")" "0 1"
 done

@@ -45,8 +45,12 @@ main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	read_all("a\nb\r\n\nc", 7, 100, out, sizeof(out));
-	TAP_OK(strcmp(out, "1:[a]2:[b]3:[]4:[c]") == 0,
-	    "LF, CRLF, empty line, last line without newline: %s", out);
+	TAP_OK(strcmp(out, "1:[a]2:[b]4:[c]") == 0,
+	    "LF, CRLF, empty line (skipped, counted), last line without "
+	    "newline: %s", out);
+	read_all(" \t\r\n\n{}\n \n", 9, 100, out, sizeof(out));
+	TAP_OK(strcmp(out, "3:[{}]") == 0,
+	    "blank lines (spaces, tabs, CR) skipped: %s", out);
 	read_all("", 0, 100, out, sizeof(out));
 	TAP_OK(strcmp(out, "") == 0, "empty input has no lines");
 	read_all("12345\n123456\n1234\r\n12345\r\nx", 28, 5, out, sizeof(out));
