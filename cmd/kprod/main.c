@@ -54,11 +54,11 @@ static const char kprod_usage[] =
     "usage: kprod [-hPqVv] [-b BROKERS] [-F FILE] [-H NAME=VALUE]... "
     "[-K DELIM]\n"
     "             [-k PATH] [-p PARTITION] [-T SECONDS] "
-    "[-X PROP=VALUE]... [-z CODEC]\n"
-    "             [--envelope] [--failed FILE] [--key-literal KEY] "
-    "[--max-line SIZE]\n"
-    "             [--on-error POLICY] [--raw] [--report] -t TOPIC "
-    "[FILE ...]\n";
+    "[-X PROP=VALUE]...\n"
+    "             [-z CODEC] [--envelope] [--failed FILE] "
+    "[--key-literal KEY]\n"
+    "             [--max-line SIZE] [--on-error POLICY] [--raw] [--report]\n"
+    "             -t TOPIC [FILE ...]\n";
 
 static const char kprod_help[] =
     "Produce each JSON line of the FILEs (or stdin) as one Kafka "
