@@ -246,6 +246,9 @@ kprod -b "$BROKERS" -t envbad --envelope "$T/badenv" 2>"$T/err"; rc=$?
 is "bad envelopes: exit 65, each named by input and line, the good one produced" \
     "$rc $(grep -c "^kprod: $T/badenv:2: not an envelope: an envelope needs topic" "$T/err") $(grep -c "^kprod: $T/badenv:3: invalid JSON" "$T/err") $(grep -c "^kprod: $T/badenv:4: not an envelope: \"headers\" has a name without a value" "$T/err") $(kcat -C -b "$BROKERS" -t envbad -e -q | wc -l)" \
     "65 1 1 1 1"
+head -3 "$T/src.kcons" >"$T/env3"
+kprod -b 127.0.0.1:1 -t none -T 1 --envelope -H x=1 --failed "$T/failed" "$T/env3" 2>/dev/null; rc=$?
+same_file "undelivered envelopes: --failed has the envelope lines as read (exit $rc)" "$T/failed" "$T/env3"
 kprod -b "$BROKERS" -t envbad -p envelope </dev/null 2>"$T/err"; rc=$?
 is "-p envelope without --envelope: exit 64, said" "$rc $(grep -c '^kprod: -p envelope: only with --envelope' "$T/err")" "64 1"
 
