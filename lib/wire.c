@@ -118,7 +118,7 @@ member(const char *k, size_t klen, const char *const *names, int n)
 
 enum {
 	E_TOPIC, E_PARTITION, E_OFFSET, E_TIMESTAMP, E_TS, E_VALUE, E_PAYLOAD,
-	E_N
+	E_KEY, E_HEADERS, E_N
 };
 
 /* Offsets leave room for the commit point after them (last + 1). */
@@ -130,7 +130,7 @@ wire_envelope_parse(const char *line, size_t len, struct wire_envelope *e,
 {
 	static const char *const names[E_N] = {
 		"topic", "partition", "offset", "timestamp", "ts", "value",
-		"payload"
+		"payload", "key", "headers"
 	};
 	const char *val[E_N] = { NULL }, *k, *v;
 	size_t vl[E_N], klen, vlen;
@@ -163,6 +163,10 @@ wire_envelope_parse(const char *line, size_t len, struct wire_envelope *e,
 	    json_integer(val[E_OFFSET], vl[E_OFFSET], 0, OFFSET_MAX,
 	    &e->offset) == -1 || val[E_VALUE] == NULL)
 		return -1;
+	e->key = val[E_KEY];
+	e->klen = val[E_KEY] != NULL ? vl[E_KEY] : 0;
+	e->headers = val[E_HEADERS];
+	e->hlen = val[E_HEADERS] != NULL ? vl[E_HEADERS] : 0;
 	e->topic = val[E_TOPIC] + 1;
 	e->topiclen = vl[E_TOPIC] - 2;
 	e->partition = (int)n;
@@ -193,6 +197,114 @@ wire_envelope_record(const struct wire_envelope *e, char *dst,
 		return e->vlen;
 	*rec = dst;
 	return n;
+}
+
+/* Is the raw JSON value v JSON's null? */
+static int
+is_null(const char *v, size_t vlen)
+{
+	return vlen == 4 && memcmp(v, "null", 4) == 0;
+}
+
+size_t
+wire_envelope_value(const struct wire_envelope *e, char *dst,
+    const char **val)
+{
+	if (is_null(e->value, e->vlen)) {
+		*val = NULL;
+		return 0;
+	}
+	*val = e->value;
+	/*
+	 * kcons wrote the bytes themselves when they were JSON, so its
+	 * value is taken as written, a string included; kcat's payload is
+	 * always the bytes quoted (unless a -s deserializer made it JSON).
+	 */
+	if (!e->kcat || e->value[0] != '"')
+		return e->vlen;
+	*val = dst;
+	return json_unescape(e->value, e->vlen, dst);
+}
+
+size_t
+wire_envelope_key(const struct wire_envelope *e, char *dst,
+    const char **key)
+{
+	if (e->key == NULL || is_null(e->key, e->klen)) {
+		*key = NULL;
+		return 0;
+	}
+	if (e->key[0] != '"') {
+		*key = e->key;
+		return e->klen;
+	}
+	*key = dst;
+	return json_unescape(e->key, e->klen, dst);
+}
+
+int
+wire_headers_begin(struct wire_headers *h, const struct wire_envelope *e,
+    char *dst, const char **why)
+{
+	h->dst = dst;
+	h->array = 0;
+	if (e->headers == NULL || is_null(e->headers, e->hlen)) {
+		/* None: an iterator over an empty object. */
+		return json_object_begin(&h->it, "{}", 2);
+	}
+	if (json_object_begin(&h->it, e->headers, e->hlen) == 0)
+		return 0;
+	if (json_array_begin(&h->it, e->headers, e->hlen) == 0) {
+		h->array = 1;
+		return 0;
+	}
+	*why = "\"headers\" is neither an object (kcons -J) nor an array "
+	    "of names and values (kcat -J)";
+	return -1;
+}
+
+/* A header's value, string or null, decoded at h->dst. */
+static int
+header_value(struct wire_headers *h, const char *v, size_t vl,
+    const char **val, size_t *vlen)
+{
+	if (is_null(v, vl)) {
+		*val = NULL;
+		*vlen = 0;
+		return 1;
+	}
+	if (v[0] != '"')
+		return -1;
+	*val = h->dst;
+	*vlen = json_unescape(v, vl, h->dst);
+	h->dst += *vlen;
+	return 1;
+}
+
+int
+wire_headers_next(struct wire_headers *h, const char **name, size_t *nlen,
+    const char **val, size_t *vlen, const char **why)
+{
+	const char *k, *v;
+	size_t kl, vl;
+
+	*why = "a header's name is not a string, or its value neither a "
+	    "string nor null";
+	if (h->array) {
+		if (!json_array_next(&h->it, &k, &kl))
+			return 0;
+		if (!json_array_next(&h->it, &v, &vl)) {
+			*why = "\"headers\" has a name without a value";
+			return -1;
+		}
+	} else if (!json_object_next(&h->it, &k, &kl, &v, &vl))
+		return 0;
+	if (k[0] != '"')
+		return -1;
+	*name = h->dst;
+	*nlen = json_unescape(k, kl, h->dst);
+	h->dst += *nlen;
+	return header_value(h, v, vl, val, vlen);
 }
 
 /* ---- the ack line ---- */

@@ -3,8 +3,9 @@
  * each written and parsed here and nowhere else.
  *
  * The envelope: a Kafka message as one JSON line.  kcons -J writes it;
- * s3put reads it (and kcat -J's spelling of it: "payload" for "value",
- * "ts" for "timestamp").
+ * s3put and kprod --envelope read it, and kcat -J's spelling of it too
+ * ("payload", a string of the message's bytes, for "value"; "ts" for
+ * "timestamp"; headers as an array of name, value, name, value ...).
  *
  *   {"topic":"quotes","partition":2,"offset":1041,"timestamp":1683926186000,
  *    "key":"COMP-USA","headers":{"h":"v"},"value":{...the record...}}
@@ -35,6 +36,8 @@
 #define QP_WIRE_H
 
 #include <stddef.h>
+
+#include "json.h"
 
 struct obuf;
 
@@ -68,6 +71,10 @@ struct wire_envelope {
 	const char	*value;		/* raw JSON, borrowed from the line */
 	size_t		 vlen;
 	int		 kcat;		/* value is kcat's payload */
+	const char	*key;		/* raw JSON; NULL: absent */
+	size_t		 klen;
+	const char	*headers;	/* raw JSON; NULL: absent */
+	size_t		 hlen;
 };
 
 /* Does the line start as an envelope does ({"topic":, after blanks)? */
@@ -92,6 +99,47 @@ int	wire_envelope_parse(const char *line, size_t len,
  */
 size_t	wire_envelope_record(const struct wire_envelope *, char *dst,
 	    const char **rec);
+
+/*
+ * The message an envelope describes, to produce it again (kprod
+ * --envelope).  Each writes the decoded bytes it needs into dst, which
+ * holds at least as many bytes as the member's raw JSON (decoding never
+ * grows), and points its result at the line or at dst.
+ *
+ * The value: kcons's "value" is the JSON text as written in the line
+ * (kcons wrote the message's bytes so when they were one line of JSON);
+ * kcat's "payload" string is decoded to the bytes it stands for.  null
+ * is a tombstone: *val NULL.  dst holds e->vlen bytes.
+ */
+size_t	wire_envelope_value(const struct wire_envelope *, char *dst,
+	    const char **val);
+
+/*
+ * The key: a string decoded, null or absent *key NULL, any other JSON
+ * (kcat -s key=avro writes objects) as written.  dst holds e->klen.
+ */
+size_t	wire_envelope_key(const struct wire_envelope *, char *dst,
+	    const char **key);
+
+/*
+ * The headers, in order, duplicates kept: kcons's object of name:
+ * value, or kcat's array of name, value, ...; each value a string or
+ * null.  wire_headers_begin() returns 0 (no "headers": none), or -1 with
+ * why (static text) when they are of neither shape.  Each
+ * wire_headers_next() returns 1 with the next header decoded into dst
+ * (it holds e->hlen bytes for all of them; *val NULL for null), 0 after
+ * the last, or -1 with why for a name or value of the wrong kind (an
+ * array of odd length included).
+ */
+struct wire_headers {
+	struct json_iter it;
+	int		 array;
+	char		*dst;		/* where the next header is decoded */
+};
+int	wire_headers_begin(struct wire_headers *, const struct wire_envelope *,
+	    char *dst, const char **why);
+int	wire_headers_next(struct wire_headers *, const char **name,
+	    size_t *nlen, const char **val, size_t *vlen, const char **why);
 
 /* ---- the ack line ---- */
 

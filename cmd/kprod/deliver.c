@@ -3,7 +3,9 @@
  * errors (served on the main thread), the deadline, the drain at the
  * end, and the summary of what was not delivered and why.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -63,6 +65,7 @@ static void
 dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct kprod *k = opaque;
+	struct kprod_line *kept = m->_private;
 
 	(void)rk;
 	k->queued_bytes -= m->len + m->key_len;
@@ -73,7 +76,10 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		    RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
 			k->npossibly++;
 		if (k->have_failed) {
-			obuf_write(&k->failed, m->payload, m->len);
+			if (kept != NULL)
+				obuf_write(&k->failed, kept->buf, kept->len);
+			else
+				obuf_write(&k->failed, m->payload, m->len);
 			obuf_putc(&k->failed, '\n');
 		}
 	} else {
@@ -83,6 +89,7 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	}
 	if (k->report)
 		report(k, m->partition, m->offset, m->key, m->key_len, m->err);
+	free(kept);
 }
 
 /*
@@ -142,6 +149,12 @@ kprod_deadline_passed(struct kprod *k)
 	return k->deadline_hit;
 }
 
+int
+kprod_reader_gone(const struct kprod *k)
+{
+	return obuf_error(&k->out) == EPIPE;
+}
+
 /* A poll(2) timeout: want (-1: none), shortened to the deadline. */
 int
 kprod_poll_ms(struct kprod *k, int want)
@@ -174,7 +187,8 @@ kprod_stats(struct kprod *k, int final)
 /* A message librdkafka refused before queueing it: undelivered. */
 void
 kprod_refused(struct kprod *k, const char *line, size_t len,
-    const char *key, size_t klen, rd_kafka_resp_err_t err)
+    const char *key, size_t klen, struct kprod_line *kept,
+    rd_kafka_resp_err_t err)
 {
 	if (err == RD_KAFKA_RESP_ERR__FATAL)
 		k->fatal = 1;
@@ -186,6 +200,7 @@ kprod_refused(struct kprod *k, const char *line, size_t len,
 	}
 	if (k->report)
 		report(k, -1, -1, key, klen, err);
+	free(kept);	/* line may be in it */
 }
 
 /*

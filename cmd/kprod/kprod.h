@@ -28,7 +28,15 @@ struct kprod {
 	rd_kafka_topic_t	*rkt;
 	const char		*topic;
 	int32_t			 partition;
-	struct json_path	*keypath;
+	struct json_path	*keypath;	/* -k */
+	const char		*key_literal;	/* --key-literal; argv's */
+	size_t			 key_literal_len;
+	char			*key_delim;	/* -K, decoded; kprod's */
+	size_t			 key_delim_len;
+	int			 envelope;	/* --envelope */
+	int			 envelope_partition; /* -p envelope */
+	char			*scratch;	/* an envelope's members, decoded */
+	size_t			 scratchcap;
 	const char		*hnames[KPROD_MAX_HEADERS];
 	const char		*hvalues[KPROD_MAX_HEADERS];
 	size_t			 nheaders;
@@ -73,6 +81,17 @@ struct kprod {
 	char			 brokers[256];	/* bootstrap.servers */
 };
 
+/*
+ * An input line kept with its message (the msg_opaque) when the value is
+ * not the line (-K, --envelope) and --failed wants the line back: the
+ * line goes to --failed as it was read, so that it can be read again
+ * with the same options.  Freed when the message's fate is known.
+ */
+struct kprod_line {
+	size_t		 len;
+	char		 buf[];
+};
+
 /* ---- produce.c ---- */
 
 /*
@@ -86,12 +105,22 @@ int	kprod_input(struct kprod *, const char *path);
 /* Serve delivery reports and errors to k (before rd_kafka_new). */
 void	kprod_callbacks(rd_kafka_conf_t *, struct kprod *k);
 
-/* A message librdkafka refused before queueing it: undelivered. */
+/*
+ * A message librdkafka refused before queueing it: undelivered.  line is
+ * what --failed gets; kept (may be NULL) is freed.
+ */
 void	kprod_refused(struct kprod *, const char *line, size_t len,
-	    const char *key, size_t klen, rd_kafka_resp_err_t);
+	    const char *key, size_t klen, struct kprod_line *kept,
+	    rd_kafka_resp_err_t);
 
 /* Has the deadline come?  Once it has, it stays come. */
 int	kprod_deadline_passed(struct kprod *);
+
+/*
+ * Has the reader of --report gone away (EPIPE)?  Then reading stops, as
+ * cat's and jq's does, and the lines read are still delivered.
+ */
+int	kprod_reader_gone(const struct kprod *);
 
 /* A poll(2) timeout: want (-1: none), shortened to the deadline. */
 int	kprod_poll_ms(struct kprod *, int want);

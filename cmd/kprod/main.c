@@ -2,7 +2,9 @@
  * kprod - JSON lines to Kafka.
  *
  * Each input line becomes one message value, validated as JSON unless
- * --raw, passed through byte for byte.  The producer is idempotent with
+ * --raw, passed through byte for byte; or, as kcat -K has it, a key and
+ * a value; or (--envelope) the envelope of a message that kcons -J or
+ * kcat -J read, produced again with its key, headers and timestamp.  The producer is idempotent with
  * acks=all, so retries never duplicate; the exit status is 0 only when
  * every message was acknowledged.  Messages that could not be delivered
  * are counted, named by reason, and written to --failed FILE: none is
@@ -44,17 +46,19 @@
 #include "sig.h"
 
 enum {
-	OPT_FAILED = CLI_LONG, OPT_MAX_LINE, OPT_ON_ERROR, OPT_RAW, OPT_REPORT
+	OPT_ENVELOPE = CLI_LONG, OPT_FAILED, OPT_KEY_LITERAL, OPT_MAX_LINE,
+	OPT_ON_ERROR, OPT_RAW, OPT_REPORT
 };
 
 static const char kprod_usage[] =
-    "usage: kprod [-hqVv] [-b BROKERS] [-F FILE] [-H NAME=VALUE]... "
-    "[-k PATH]\n"
-    "             [-p PARTITION] [-T SECONDS] [-X PROP=VALUE]... "
-    "[-z CODEC]\n"
-    "             [--failed FILE] [--max-line SIZE] [--on-error POLICY]"
-    " [--raw]\n"
-    "             [--report] -t TOPIC [FILE ...]\n";
+    "usage: kprod [-hPqVv] [-b BROKERS] [-F FILE] [-H NAME=VALUE]... "
+    "[-K DELIM]\n"
+    "             [-k PATH] [-p PARTITION] [-T SECONDS] "
+    "[-X PROP=VALUE]...\n"
+    "             [-z CODEC] [--envelope] [--failed FILE] "
+    "[--key-literal KEY]\n"
+    "             [--max-line SIZE] [--on-error POLICY] [--raw] [--report]\n"
+    "             -t TOPIC [FILE ...]\n";
 
 static const char kprod_help[] =
     "Produce each JSON line of the FILEs (or stdin) as one Kafka "
@@ -64,9 +68,14 @@ static const char kprod_help[] =
     "  -H, --header NAME=VALUE  add a header to every message "
     "(repeatable)\n"
     "  -h, --help             show this help and exit\n"
+    "  -K, --key-delimiter DELIM  each line is KEY DELIM VALUE (as kcat "
+    "-K)\n"
     "  -k, --key PATH         message key from a field path: .symbol,\n"
     "                         .country.code, .a[0]\n"
-    "  -p, --partition N      produce to partition N (default: by key)\n"
+    "  -P, --produce          accepted for kcat's sake: kprod only "
+    "produces\n"
+    "  -p, --partition N      produce to partition N (default: by key);\n"
+    "                         -p envelope: the envelope's (--envelope)\n"
     "  -q, --quiet            only errors on stderr\n"
     "  -T, --timeout SECONDS  give up delivering a message SECONDS after "
     "it was read\n"
@@ -76,7 +85,11 @@ static const char kprod_help[] =
     "  -v, --verbose          more messages on stderr (repeatable)\n"
     "  -X PROP=VALUE          librdkafka property (-X list shows them)\n"
     "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
+    "      --envelope         each line is an envelope (kcons -J, kcat "
+    "-J): its key,\n"
+    "                         headers, timestamp and value are produced\n"
     "      --failed FILE      write undelivered lines to FILE\n"
+    "      --key-literal KEY  KEY is every message's key (kcat's -k)\n"
     "      --max-line SIZE    longest accepted line (default 1M)\n"
     "      --on-error POLICY  bad lines: count (default), fail or skip\n"
     "      --raw              do not validate lines as JSON\n"
@@ -99,6 +112,8 @@ bail(struct kprod *k, rd_kafka_conf_t *conf, int code)
 	if (k->failed.buf != NULL)
 		obuf_close(&k->failed);
 	free(k->arena);
+	free(k->key_delim);
+	free(k->scratch);
 	return code;
 }
 
@@ -116,6 +131,18 @@ kprod_defaults(rd_kafka_conf_t *conf)
 	    "murmur2_random") != CLI_GO_ON)
 		return EX_SOFTWARE;
 	return CLI_GO_ON;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /* -H NAME=VALUE: the name copied, the value borrowed from argv. */
@@ -141,6 +168,88 @@ header_option(struct kprod *k, const char *arg)
 	return CLI_GO_ON;
 }
 
+/*
+ * -K DELIM, written as kcat's: \t, \n, \r, \\ and \xNN stand for their
+ * bytes, anything else for itself.
+ */
+static int
+delim_option(struct kprod *k, const char *arg)
+{
+	size_t i, n = 0;
+	char *d;
+	int hi, lo;
+
+	if (arg[0] == '\0') {
+		log_err("-K: expected a delimiter such as : or '\\t'");
+		return EX_USAGE;
+	}
+	free(k->key_delim);
+	if ((d = k->key_delim = malloc(strlen(arg) + 1)) == NULL) {
+		log_err("-K: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	for (i = 0; arg[i] != '\0'; i++) {
+		if (arg[i] != '\\' || arg[i + 1] == '\0') {
+			d[n++] = arg[i];
+			continue;
+		}
+		switch (arg[++i]) {
+		case 't':
+			d[n++] = '\t';
+			break;
+		case 'n':
+			d[n++] = '\n';
+			break;
+		case 'r':
+			d[n++] = '\r';
+			break;
+		case 'x':
+			if ((hi = hexval(arg[i + 1])) >= 0 &&
+			    (lo = hexval(arg[i + 2])) >= 0) {
+				d[n++] = (char)(hi * 16 + lo);
+				i += 2;
+				break;
+			}
+			/* FALLTHROUGH */
+		default:	/* \\ among them */
+			d[n++] = arg[i];
+		}
+	}
+	k->key_delim_len = n;
+	return CLI_GO_ON;
+}
+
+/* -k PATH; a word that is no path is kcat's -k, said so. */
+static int
+key_option(struct kprod *k, const char *arg)
+{
+	if (arg[0] != '.') {
+		log_err("-k %s: -k takes a field path such as .symbol; for the "
+		    "literal key %s, as kcat's -k, use --key-literal %s", arg,
+		    arg, arg);
+		return EX_USAGE;
+	}
+	return cli_path("-k", arg, &k->keypath) ? EX_USAGE : CLI_GO_ON;
+}
+
+/* -p N, or -p envelope. */
+static int
+partition_option(struct kprod *k, const char *arg)
+{
+	long long v;
+
+	if (strcmp(arg, "envelope") == 0) {
+		k->envelope_partition = 1;
+		k->partition = RD_KAFKA_PARTITION_UA;
+		return CLI_GO_ON;
+	}
+	if (cli_number("-p", arg, 0, INT32_MAX, &v) == -1)
+		return EX_USAGE;
+	k->envelope_partition = 0;
+	k->partition = (int32_t)v;
+	return CLI_GO_ON;
+}
+
 /* -T SECONDS: librdkafka's message.timeout.ms. */
 static int
 timeout_option(rd_kafka_conf_t *conf, const char *arg)
@@ -159,18 +268,17 @@ static int
 kprod_option(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
     int ch, const char *arg)
 {
-	long long v;
-
 	switch (ch) {
 	case 'H':
 		return header_option(k, arg);
+	case 'K':
+		return delim_option(k, arg);
 	case 'k':
-		return cli_path("-k", arg, &k->keypath) ? EX_USAGE : CLI_GO_ON;
-	case 'p':
-		if (cli_number("-p", arg, 0, INT32_MAX, &v) == -1)
-			return EX_USAGE;
-		k->partition = (int32_t)v;
+		return key_option(k, arg);
+	case 'P':		/* kcat's producer mode: kprod's only one */
 		return CLI_GO_ON;
+	case 'p':
+		return partition_option(k, arg);
 	case 'T':
 		return timeout_option(conf, arg);
 	case 't':
@@ -178,8 +286,15 @@ kprod_option(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
 		return CLI_GO_ON;
 	case 'z':
 		return cli_kafka_set(conf, "-z", "compression.codec", arg);
+	case OPT_ENVELOPE:
+		k->envelope = 1;
+		return CLI_GO_ON;
 	case OPT_FAILED:
 		k->failed_path = arg;
+		return CLI_GO_ON;
+	case OPT_KEY_LITERAL:
+		k->key_literal = arg;
+		k->key_literal_len = strlen(arg);
 		return CLI_GO_ON;
 	case OPT_MAX_LINE:
 		return cli_size("--max-line", arg, &k->in.max_line) ? EX_USAGE :
@@ -197,6 +312,26 @@ kprod_option(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
 	}
 }
 
+/* Where the key comes from: one place at a time. */
+static int
+key_options(struct kprod *k, struct cli *cli)
+{
+	if (k->envelope && (k->keypath != NULL || k->key_delim != NULL ||
+	    k->key_literal != NULL))
+		return cli_usage(cli, "--envelope takes each key from its "
+		    "envelope: not with -k, -K or --key-literal");
+	if (k->envelope && k->raw)
+		return cli_usage(cli, "--envelope reads JSON envelopes: not "
+		    "with --raw");
+	if (k->envelope_partition && !k->envelope)
+		return cli_usage(cli, "-p envelope: only with --envelope");
+	if (k->keypath != NULL && (k->key_delim != NULL ||
+	    k->key_literal != NULL))
+		return cli_usage(cli, "-k takes the key from the record: not "
+		    "with -K or --key-literal");
+	return CLI_GO_ON;
+}
+
 /* The command line, as kprod(1) has it: CLI_GO_ON or the exit status. */
 static int
 kprod_options(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
@@ -205,12 +340,16 @@ kprod_options(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
 	static const struct option longopts[] = {
 		CLI_KAFKA_LONGOPTS,
 		{ "compression", required_argument, NULL, 'z' },
+		{ "envelope", no_argument, NULL, OPT_ENVELOPE },
 		{ "failed", required_argument, NULL, OPT_FAILED },
 		{ "header", required_argument, NULL, 'H' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "key-delimiter", required_argument, NULL, 'K' },
+		{ "key-literal", required_argument, NULL, OPT_KEY_LITERAL },
 		{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 		{ "on-error", required_argument, NULL, OPT_ON_ERROR },
 		{ "partition", required_argument, NULL, 'p' },
+		{ "produce", no_argument, NULL, 'P' },
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "report", no_argument, NULL, OPT_REPORT },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -221,7 +360,7 @@ kprod_options(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
 	int ch, st;
 
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS
-	    CLI_KAFKA_SHORTOPTS "H:k:p:T:t:z:", longopts, NULL)) != -1) {
+	    CLI_KAFKA_SHORTOPTS "H:K:k:Pp:T:t:z:", longopts, NULL)) != -1) {
 		if (ch == 'b' || ch == 'F' || ch == 'X')
 			st = cli_kafka_option(conf, &brokers, ch, optarg);
 		else
@@ -231,6 +370,8 @@ kprod_options(struct kprod *k, struct cli *cli, rd_kafka_conf_t *conf,
 	}
 	if (k->topic == NULL)
 		return cli_usage(cli, "no topic: use -t TOPIC");
+	if ((st = key_options(k, cli)) != CLI_GO_ON)
+		return st;
 	return cli_kafka_brokers(conf, brokers);
 }
 
@@ -343,6 +484,8 @@ kprod_status(struct kprod *k, int stopped)
 static int
 kprod_close(struct kprod *k, int status)
 {
+	int e;
+
 	rd_kafka_topic_destroy(k->rkt);
 	rd_kafka_destroy(k->rk);
 	if (obuf_close(&k->failed) != 0) {
@@ -352,8 +495,9 @@ kprod_close(struct kprod *k, int status)
 	}
 	if (k->have_failed)
 		close(k->failed.fd);
-	if (obuf_close(&k->out) != 0) {
-		log_err("stdout: %s", strerror(k->out.err));
+	/* A reader gone away (EPIPE) is no failure: it has what it wanted. */
+	if ((e = obuf_close(&k->out)) != 0 && e != EPIPE) {
+		log_err("stdout: %s", strerror(e));
 		status = status ? status : EX_IOERR;
 	}
 	return bail(k, NULL, status);

@@ -147,6 +147,119 @@ printf 'not json\n{"a":\n' | kprod -b "$BROKERS" -t bad --raw; rc=$?
 is "--raw produces lines as they are" \
     "$rc $(kcat -C -b "$BROKERS" -t bad -o -2 -e -q | tr '\n' '|')" '0 not json|{"a":|'
 
+# --- kcat's habits: -P, a literal key, -K DELIM
+echo '{"mode":"P"}' | kprod -P -b "$BROKERS" -t pmode; rc=$?
+is "-P, pasted from kcat, is accepted: exit 0, the record produced" \
+    "$rc $(kcat -C -b "$BROKERS" -t pmode -e -q)" '0 {"mode":"P"}'
+kmock_ctl topic literal 1
+printf '{"a":1}\n{"a":2}\n' | kprod -b "$BROKERS" -t literal --key-literal 'my key'; rc=$?
+is "--key-literal 'my key': every message has that key (kcat -f %k)" \
+    "$rc $(kcat -C -b "$BROKERS" -t literal -e -q -f '%k\n' | tr '\n' '|')" '0 my key|my key|'
+kprod -b "$BROKERS" -t literal -k mykey </dev/null 2>"$T/err"; rc=$?
+is "-k mykey (kcat's literal key): exit 64, one line that says what to use" "$rc $(cat "$T/err")" \
+    "64 kprod: -k mykey: -k takes a field path such as .symbol; for the literal key mykey, as kcat's -k, use --key-literal mykey"
+kprod -b "$BROKERS" -t literal -k .a -K : </dev/null 2>"$T/err"; rc=$?
+is "  ... -k with -K: exit 64, said" "$rc $(grep -c '^kprod: -k takes the key from the record' "$T/err")" "64 1"
+# The same lines through kcat -K : and kprod -K : read back the same:
+# keys (non-ASCII, empty), values with the delimiter in them, and a line
+# without the delimiter (no key, all value, as kcat has it).
+cat >"$T/keyed" <<'X'
+AAPL:{"p":1}
+Zürich:{"s":"caf\u00e9","t":"a:b"}
+:{"empty":"key"}
+[1,2]
+NOKEY:"x"
+K:  {"spaced" : [1 , 2e3] }
+X
+kmock_ctl topic bykcat 1
+kmock_ctl topic bykprod 1
+kcat -P -b "$BROKERS" -t bykcat -K : <"$T/keyed"	# a FILE would be one message
+kprod -P -b "$BROKERS" -t bykprod -K : "$T/keyed"; rc=$?
+kcat -C -b "$BROKERS" -t bykcat -e -q -f '%k|%s\n' >"$T/want"
+kcat -C -b "$BROKERS" -t bykprod -e -q -f '%k|%s\n' >"$T/got"
+is "-K : exits 0" "$rc $(wc -l <"$T/got")" "0 6"
+same_file "  ... and kcat reads back the same keys and values as kcat -K : wrote" "$T/got" "$T/want"
+kcat -C -b "$BROKERS" -t bykcat -e -q -J | sed 's/"topic":"[a-z]*","partition":0,//; s/"ts":[0-9]*,"broker":[0-9]*,//' >"$T/want"
+kcat -C -b "$BROKERS" -t bykprod -e -q -J | sed 's/"topic":"[a-z]*","partition":0,//; s/"ts":[0-9]*,"broker":[0-9]*,//' >"$T/got"
+same_file "  ... null key for the line without ':', empty key for ':{...}' (kcat -J)" "$T/got" "$T/want"
+printf 'k1\t{"a":1}\nk2\tnot json\n' | kprod -b "$BROKERS" -t bykprod -K '\t' 2>"$T/err"; rc=$?
+is "-K '\\t' (kcat's spelling of a tab): the bad value is bad input, named at its byte in the line" \
+    "$rc $(cat "$T/err" | head -1) $(kcat -C -b "$BROKERS" -t bykprod -o -1 -e -q -f '%k|%s')" \
+    '65 kprod: <stdin>:2: invalid JSON at byte 4: unexpected character k1|{"a":1}'
+printf 'k1:{"a":1}\n[2]\n' >"$T/keyed2"
+kprod -b 127.0.0.1:1 -t none -T 1 -K : --failed "$T/failed" "$T/keyed2" 2>/dev/null; rc=$?
+same_file "  ... undelivered: --failed has the lines as read, key and all (exit $rc)" "$T/failed" "$T/keyed2"
+
+# --- --envelope: kcat -J and kcons -J lines produced again, with keys
+# (null, empty, non-ASCII), headers (several, duplicates), timestamps
+# (kcat's own and explicit ones), odd JSON and a tombstone.
+kmock_ctl topic src 4
+for t in viakcat viakcons pkcat pkcons; do kmock_ctl topic "$t" 4; done
+printf 'AAPL:{"p":1}\nZürich:{ "s" : "caf\\u00e9 \\"q\\" \\\\ \\/", "n":12345678901234567890123, "f":-0.0e-7 }\n:"a string"\n' |
+    kcat -P -b "$BROKERS" -t src -K : -H h1=v1 -H h1=v2 -H 'h2=x y'
+printf '{"nokey":[ 1, {"b" : null} ]}\n' | kcat -P -b "$BROKERS" -t src -H solo=1
+/usr/bin/python3 - "$BROKERS" <<'X'
+import sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1].split(","), api_version=(2, 5, 0), acks="all")
+p.send("src", key=b"T1", value=b'{"ts":"explicit"}', timestamp_ms=1500000000123,
+       headers=[("a", b"1"), ("b", b""), ("a", b"3")])
+p.send("src", key="Ünïcode".encode(), value=b"[true,false,null]", timestamp_ms=1683926186000, partition=3)
+p.send("src", key=b"gone", value=None, timestamp_ms=1683926187000)
+p.flush()
+p.close()
+X
+kcat -C -b "$BROKERS" -t src -e -q -J >"$T/src.kcat"
+kcons -b "$BROKERS" -t src -e -q -J >"$T/src.kcons"
+# view TOPIC [keep]: what kcat -J says of each message but where it is
+# (topic, broker; the partition and offset too unless keep), sorted.
+view() {
+	kcat -C -b "$BROKERS" -t "$1" -e -q -J | sed 's/"topic":"[a-z]*",//; s/"broker":[0-9]*,//' |
+	    if [ -z "${2:-}" ]; then sed 's/"partition":[0-9]*,"offset":[0-9]*,//'; else cat; fi | sort
+}
+view src >"$T/want"
+kprod -b "$BROKERS" -t viakcat --envelope "$T/src.kcat"; rc=$?
+view viakcat >"$T/got"
+is "kcat -C -J | kprod --envelope: exit 0, every message" "$rc $(wc -l <"$T/src.kcat")" "0 7"
+same_file "  ... same keys, headers, timestamps and values as the source (kcat -J)" "$T/got" "$T/want"
+kprod -b "$BROKERS" -t viakcons --envelope "$T/src.kcons"; rc=$?
+view viakcons >"$T/got"
+is "kcons -J | kprod --envelope: exit 0" "$rc" 0
+same_file "  ... same keys, headers, timestamps and values as the source (kcat -J)" "$T/got" "$T/want"
+kcat -C -b "$BROKERS" -t src -e -q -f '%p %o %k %T %h %s\n' | sort >"$T/want"
+kprod -b "$BROKERS" -t pkcat --envelope -p envelope "$T/src.kcat"; rc1=$?
+kprod -b "$BROKERS" -t pkcons --envelope -p envelope "$T/src.kcons"; rc2=$?
+kcat -C -b "$BROKERS" -t pkcat -e -q -f '%p %o %k %T %h %s\n' | sort >"$T/got"
+kcat -C -b "$BROKERS" -t pkcons -e -q -f '%p %o %k %T %h %s\n' | sort >"$T/got2"
+is "-p envelope: exit 0 from both" "$rc1 $rc2" "0 0"
+same_file "  ... the kcat -J mirror: same partitions and offsets (-f '%p %o %k %T %h %s')" "$T/got" "$T/want"
+same_file "  ... the kcons -J mirror too" "$T/got2" "$T/want"
+is "  ... the explicit timestamp kept (CreateTime)" \
+    "$(grep -c ' T1 1500000000123 a=1,b=,a=3 {"ts":"explicit"}$' "$T/got2")" 1
+is "  ... and the tombstone is one (kcat -J payload null)" \
+    "$(view pkcons | grep -c '"key":"gone","payload":null}$')" 1
+# Bad envelope lines: said with input and line, counted, the rest produced.
+{ head -1 "$T/src.kcons"; echo '{"topic":"src","partition":0,"value":1}'; echo '{"a":'
+  echo '{"topic":"src","partition":0,"offset":1,"headers":["odd"],"value":1}'; } >"$T/badenv"
+kmock_ctl topic envbad 1
+kprod -b "$BROKERS" -t envbad --envelope "$T/badenv" 2>"$T/err"; rc=$?
+is "bad envelopes: exit 65, each named by input and line, the good one produced" \
+    "$rc $(grep -c "^kprod: $T/badenv:2: not an envelope: an envelope needs topic" "$T/err") $(grep -c "^kprod: $T/badenv:3: invalid JSON" "$T/err") $(grep -c "^kprod: $T/badenv:4: not an envelope: \"headers\" has a name without a value" "$T/err") $(kcat -C -b "$BROKERS" -t envbad -e -q | wc -l)" \
+    "65 1 1 1 1"
+head -3 "$T/src.kcons" >"$T/env3"
+kprod -b 127.0.0.1:1 -t none -T 1 --envelope -H x=1 --failed "$T/failed" "$T/env3" 2>/dev/null; rc=$?
+same_file "undelivered envelopes: --failed has the envelope lines as read (exit $rc)" "$T/failed" "$T/env3"
+kprod -b "$BROKERS" -t envbad -p envelope </dev/null 2>"$T/err"; rc=$?
+is "-p envelope without --envelope: exit 64, said" "$rc $(grep -c '^kprod: -p envelope: only with --envelope' "$T/err")" "64 1"
+
+# --- a --report reader that goes away: quiet, exit 0, what was read delivered
+quote_lines 50000 100 >"$T/50k"
+kmock_ctl topic gone 1
+kprod -b "$BROKERS" -t gone --report "$T/50k" 2>"$T/err" | head -1 >"$T/first"
+rc=${PIPESTATUS[0]}
+is "kprod --report ... | head -1: exit 0, nothing on stderr, the first report read" \
+    "$rc $(wc -c <"$T/err") $(grep -c '^{"topic":"gone","partition":0,"offset":0,"key":null}$' "$T/first")" "0 0 1"
+
 # --- 100k records, kprod -> kcons, byte-identical
 quote_lines 100000 1000 >"$T/100k"
 printf '{"n":12345678901234567890123,"f":1e300,"g":-0.0,"u":"\\u00e9\\ud83d\\ude00 \xc3\xa9","esc":"a\\"b\\\\c\\/"}\n' >>"$T/100k"

@@ -47,6 +47,116 @@ env(const char *line, struct wire_envelope *e, const char **why)
 	return wire_envelope_parse(line, strlen(line), e, why);
 }
 
+/*
+ * What kprod --envelope makes of an envelope: the value, key and
+ * headers, decoded into buffers of exactly the member's length
+ * (malloc'd, so that ASan sees a write past them).
+ */
+static void
+envelope_message_tests(void)
+{
+	struct wire_envelope e;
+	struct wire_headers h;
+	const char *why, *v, *name, *val;
+	char *dst, got[256];
+	size_t n, nl, vl, used;
+	int r = -1;
+
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+	    "\"timestamp\":5,\"key\":\"caf\\u00e9\",\"headers\":{\"h\":\"1\","
+	    "\"h\":null,\"\\u0041\":\"a\\/b\"},\"value\": { \"a\" : 1e300 } }", &e,
+	    &why);
+	dst = malloc(e.vlen);
+	n = wire_envelope_value(&e, dst, &v);
+	TAP_OK(n == 15 && memcmp(v, "{ \"a\" : 1e300 }", 15) == 0,
+	    "kcons's value: its JSON text as written, whitespace inside kept");
+	free(dst);
+	dst = malloc(e.klen);
+	n = wire_envelope_key(&e, dst, &v);
+	TAP_OK(n == 5 && memcmp(v, "caf\xc3\xa9", 5) == 0,
+	    "  ... its key decoded (UTF-8)");
+	free(dst);
+	dst = malloc(e.hlen);
+	used = 0;
+	if (wire_headers_begin(&h, &e, dst, &why) == 0)
+		while ((r = wire_headers_next(&h, &name, &nl, &val, &vl,
+		    &why)) == 1)
+			used += (size_t)snprintf(got + used, sizeof(got) - used,
+			    "%.*s=%.*s;", (int)nl, name, val ? (int)vl : 4,
+			    val ? val : "NULL");
+	TAP_OK(strcmp(got, "h=1;h=NULL;A=a/b;") == 0, "  ... its headers "
+	    "in order, duplicates kept, null kept, names decoded: %s", got);
+	free(dst);
+
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,\"tstype\":"
+	    "\"create\",\"ts\":7,\"broker\":1,\"headers\":[\"h\",\"1\",\"h\","
+	    "\"\",\"x\",null],\"key\":null,\"payload\":\"{\\\"a\\\":\\\"\\\\u00e9\\\"}\"}",
+	    &e, &why);
+	dst = malloc(e.vlen);
+	n = wire_envelope_value(&e, dst, &v);
+	TAP_OK(e.timestamp == 7 && n == 14 && memcmp(v, "{\"a\":\"\\u00e9\"}",
+	    14) == 0, "kcat's payload: the bytes the string stands for");
+	free(dst);
+	TAP_OK(wire_envelope_key(&e, NULL, &v) == 0 && v == NULL,
+	    "  ... a null key: none");
+	dst = malloc(e.hlen);
+	used = 0;
+	got[0] = '\0';
+	if (wire_headers_begin(&h, &e, dst, &why) == 0)
+		while ((r = wire_headers_next(&h, &name, &nl, &val, &vl,
+		    &why)) == 1)
+			used += (size_t)snprintf(got + used, sizeof(got) - used,
+			    "%.*s=%.*s;", (int)nl, name, val ? (int)vl : 4,
+			    val ? val : "NULL");
+	TAP_OK(r == 0 && strcmp(got, "h=1;h=;x=NULL;") == 0, "  ... its "
+	    "headers array: pairs in order: %s", got);
+	free(dst);
+
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+	    "\"payload\":null}", &e, &why);
+	TAP_OK(wire_envelope_value(&e, NULL, &v) == 0 && v == NULL &&
+	    wire_envelope_key(&e, NULL, &v) == 0 && v == NULL,
+	    "a null payload: a tombstone; no key member: no key");
+	TAP_OK(wire_headers_begin(&h, &e, NULL, &why) == 0 &&
+	    wire_headers_next(&h, &name, &nl, &val, &vl, &why) == 0,
+	    "  ... no headers member: none");
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,\"key\":\"\","
+	    "\"value\":null}", &e, &why);
+	TAP_OK(wire_envelope_value(&e, NULL, &v) == 0 && v == NULL &&
+	    wire_envelope_key(&e, got, &v) == 0 && v == got,
+	    "kcons's null value: a tombstone; an empty key is a key");
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,\"key\":"
+	    "{\"id\":1},\"value\":\"not json\"}", &e, &why);
+	n = wire_envelope_value(&e, got, &v);
+	TAP_OK(n == 10 && v == e.value && wire_envelope_key(&e, got, &v) ==
+	    8 && memcmp(v, "{\"id\":1}", 8) == 0, "kcons's string value stays "
+	    "the JSON string; a key that is JSON but no string: as written");
+
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+	    "\"headers\":[\"a\",\"1\",\"b\"],\"value\":1}", &e, &why);
+	r = wire_headers_begin(&h, &e, got, &why);
+	while (r == 0 && (r = wire_headers_next(&h, &name, &nl, &val, &vl,
+	    &why)) == 1)
+		r = 0;
+	TAP_OK(r == -1 && strstr(why, "without a value") != NULL,
+	    "an odd headers array: refused, with why");
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+	    "\"headers\":{\"a\":1},\"value\":1}", &e, &why);
+	r = wire_headers_begin(&h, &e, got, &why);
+	TAP_OK(r == 0 && wire_headers_next(&h, &name, &nl, &val, &vl, &why) ==
+	    -1, "a header value that is a number: refused");
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+	    "\"headers\":[1,\"v\"],\"value\":1}", &e, &why);
+	r = wire_headers_begin(&h, &e, got, &why);
+	TAP_OK(r == 0 && wire_headers_next(&h, &name, &nl, &val, &vl, &why) ==
+	    -1, "a header name that is a number: refused");
+	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
+	    "\"headers\":\"h=v\",\"value\":1}", &e, &why);
+	TAP_OK(wire_headers_begin(&h, &e, got, &why) == -1 &&
+	    strstr(why, "neither") != NULL, "headers that are a string: "
+	    "refused, with why");
+}
+
 static int
 ack(const char *line, struct wire_ack *a, char *buf, size_t len)
 {
@@ -182,6 +292,7 @@ main(void)
 		TAP_OK(n == e.vlen && rec == e.value, "a value that is a string "
 		    "stays a string (kcons made it so)");
 	}
+	envelope_message_tests();
 	TAP_OK(wire_looks_like_envelope(" \t{\"topic\":\"a\"}", 15) &&
 	    !wire_looks_like_envelope("{\"symbol\":1}", 12) &&
 	    !wire_looks_like_envelope("{\"top", 5), "what looks like an "
