@@ -272,9 +272,12 @@ offsets_at(struct kmeta *k, rd_kafka_topic_partition_list_t *l, int64_t ms)
 	err = rd_kafka_offsets_for_times(k->rk, l, (int)k->timeout_ms);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
 		return 0;
-	log_err("offsets of %d partition%s not read within %lld ms: %s",
+	/* The metadata came, the leaders did not answer: the classic. */
+	log_err("offsets of %d partition%s not read within %lld ms: %s%s",
 	    l->cnt, l->cnt == 1 ? "" : "s", k->timeout_ms,
-	    rd_kafka_err2str(err));
+	    rd_kafka_err2str(err), err == RD_KAFKA_RESP_ERR__TIMED_OUT ?
+	    " (do the brokers' advertised addresses answer? kmeta --check "
+	    "tells)" : "");
 	k->status = EX_UNAVAILABLE;
 	return -1;
 }
