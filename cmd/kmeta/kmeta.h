@@ -28,6 +28,7 @@ struct kmeta {
 	size_t		 ntopics;
 	struct kmeta_query queries[KMETA_MAX_QUERIES];
 	size_t		 nqueries;
+	const char	*query_arg;	/* the first, for a message */
 	int		 query;		/* -Q */
 	int		 have_time;	/* -o s@MS given */
 	int64_t		 time_ms;

@@ -848,6 +848,8 @@ topic_option(struct kmeta *k, const char *arg)
 		    KMETA_MAX_QUERIES);
 		return EX_USAGE;
 	}
+	if (k->nqueries == 0)
+		k->query_arg = arg;
 	q = &k->queries[k->nqueries];
 	if ((q->topic = strndup(arg, (size_t)(c1 - arg))) == NULL) {
 		log_err("out of memory");
@@ -916,9 +918,10 @@ options_agree(const struct kmeta *k)
 		why = "-Q, -G and --check are separate jobs: use one";
 	else if (k->query && k->nqueries == 0 && !k->have_time)
 		why = "-Q needs -t TOPIC:PARTITION:MS, or -o s@MS";
-	else if (!k->query && k->nqueries > 0)
-		why = "-t TOPIC:PARTITION:MS is for -Q";
-	else if (!k->query && k->have_time)
+	else if (!k->query && k->nqueries > 0) {
+		log_err("-t %s is for -Q", k->query_arg);
+		return EX_USAGE;
+	} else if (!k->query && k->have_time)
 		why = "-o s@MS is for -Q";
 	else if (k->check && k->ntopics > 0)
 		why = "--check looks at the brokers: no -t";
