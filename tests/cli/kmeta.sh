@@ -217,4 +217,28 @@ grep_file "  ... --table: one row per broker" "^broker 1 +$B1 +- +connection ref
 kmeta -b "$FWD" -t q --timeout 2 >/dev/null 2>"$T/err"; rc=$?
 is "the listing there: metadata read, offsets time out: exit 69, pointing at --check" \
     "$rc $(grep -c 'kmeta --check tells' "$T/err")" "69 1"
+
+# --- the same brokers reached at a private address, as from another
+# machine: a veth pair into the namespace (10.231.N.0/30, host side .1),
+# a forwarder inside it on .2.  The bootstrap server is not a loopback
+# address, while the brokers advertise 127.0.0.1.
+VH=kmh$$ VN=kmn$$ NET=10.231.$((RANDOM % 250))
+trap 'ip link del "$VH" 2>/dev/null; cleanup' EXIT
+if ip link add "$VH" type veth peer name "$VN" 2>"$T/veth.err" &&
+    ip link set "$VN" netns "$NSPID" && ip addr add "$NET.1/30" dev "$VH" &&
+    ip link set "$VH" up &&
+    nsenter --net="/proc/$NSPID/ns/net" sh -c "ip addr add $NET.2/30 dev $VN && ip link set $VN up"; then
+	nsenter --net="/proc/$NSPID/ns/net" $PY "$QP_ROOT/tests/cli/nsforward.py" --ns-pid "$NSPID" \
+	    --listen "$NET.2" --target "$B1" --port-file "$T/fwd2.port" 2>"$T/fwd2.err" &
+	PIDS+=("$!")
+	wait_for 10 test -s "$T/fwd2.port" || { echo "# the inner forwarder did not start"; cat "$T/fwd2.err"; exit 1; }
+	PRIV=$NET.2:$(cat "$T/fwd2.port")
+	kmeta -b "$PRIV" --check --timeout 2 >"$T/ck" 2>"$T/err"; rc=$?
+	sed 's/^/# /' "$T/err"
+	is "--check with the bootstrap at a private address ($PRIV), brokers advertising 127.0.0.1: exit 69" "$rc" 69
+	grep_file "  ... says the advertised address is a loopback one, and what to set" \
+	    "^kmeta: broker 1 advertises $B1, which does not answer from here \(connection refused\), while the bootstrap server $PRIV did: clients reach the bootstrap and then fail\. 127\.0\.0\.1 is a loopback address: to a client it means the client's own machine\. Set on the broker: advertised\.listeners=PLAINTEXT://HOST:PORT" "$T/err"
+else
+	skip "--check from a private address: no veth pair here ($(head -1 "$T/veth.err"))"
+fi
 done_testing

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """nsforward.py - a TCP port forwarder into another network namespace.
 
-Listens on 127.0.0.1 (an ephemeral port, written to --port-file) in the
-namespace it runs in, and for each connection opens one to --target
+Listens on --listen (127.0.0.1 by default; an ephemeral port, written to
+--port-file) in the namespace it runs in, and for each connection opens one to --target
 inside the network namespace of process --ns-pid, then copies bytes
 both ways.  So a broker that lives in a namespace of its own (and
 advertises 127.0.0.1:PORT there) is reached from here only through this
@@ -59,13 +59,14 @@ def main():
     ap.add_argument("--ns-pid", type=int, required=True)
     ap.add_argument("--target", required=True)  # HOST:PORT in the namespace
     ap.add_argument("--port-file", required=True)
+    ap.add_argument("--listen", default="127.0.0.1")
     args = ap.parse_args()
     host, port = args.target.rsplit(":", 1)
     ns_fd = os.open("/proc/%d/ns/net" % args.ns_pid, os.O_RDONLY)
     home_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
+    ls.bind((args.listen, 0))
     ls.listen(64)
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(ls.getsockname()[1]))
