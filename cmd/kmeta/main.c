@@ -243,12 +243,14 @@ wanted_partitions(const struct kmeta *k, const rd_kafka_metadata_t *md)
 	if ((l = rd_kafka_topic_partition_list_new(16)) == NULL)
 		return NULL;
 	for (i = 0; i < md->topic_cnt; i++) {
-		if (!wanted(k, md->topics[i].topic) ||
-		    md->topics[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		const rd_kafka_metadata_topic_t *t = &md->topics[i];
+
+		if (!wanted(k, t->topic) ||
+		    t->err != RD_KAFKA_RESP_ERR_NO_ERROR)
 			continue;
-		for (p = 0; p < md->topics[i].partition_cnt; p++)
-			rd_kafka_topic_partition_list_add(l,
-			    md->topics[i].topic, md->topics[i].partitions[p].id);
+		for (p = 0; p < t->partition_cnt; p++)
+			rd_kafka_topic_partition_list_add(l, t->topic,
+			    t->partitions[p].id);
 	}
 	return l;
 }
