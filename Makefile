@@ -43,10 +43,11 @@ S3_LIBS	 = $(call memo,S3_LIBS,$(CURL_LIBS) $(call pkg,--libs zlib libcrypto) -l
 LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.
-TOOLS	 = athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-window \
-	   quote-xform s3cat s3put
+TOOLS	 = athena-ddl cnn-fetch kmeta kmock kprod kcons lambda-bootstrap \
+	   quote-window quote-xform s3cat s3put
 LIBS_athena-ddl	 =
 LIBS_cnn-fetch	 = $(CURL_LIBS)
+LIBS_kmeta	 = $(KAFKA_LIBS)
 LIBS_kmock	 = $(KAFKA_LIBS)
 LIBS_kprod	 = $(KAFKA_LIBS)
 LIBS_kcons	 = $(KAFKA_LIBS)

@@ -4,7 +4,7 @@
 B=$(cd "$QP_BIN/.." && pwd)
 make -s -C "$QP_ROOT" install BUILD="$B" PREFIX=/opt/qp DESTDIR="$T/dest" >"$T/out" 2>&1; rc=$?
 is "make install exits 0" "$rc" 0
-for tool in athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-window quote-xform s3cat s3put; do
+for tool in athena-ddl cnn-fetch kmeta kmock kprod kcons lambda-bootstrap quote-window quote-xform s3cat s3put; do
 	if [ -x "$T/dest/opt/qp/bin/$tool" ] && [ -f "$T/dest/opt/qp/share/man/man1/$tool.1" ]; then
 		ok "$tool and $tool.1 installed under DESTDIR/PREFIX"
 	else not_ok "$tool or $tool.1 missing under $T/dest/opt/qp"; fi

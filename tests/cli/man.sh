@@ -1,7 +1,7 @@
 # Man pages: mandoc -Tlint clean; --help's usage is the SYNOPSIS; every
 # option in --help is described in the page.
 . "$QP_ROOT/tests/lib.sh"
-for tool in athena-ddl cnn-fetch kmock kprod kcons lambda-bootstrap quote-window quote-xform s3cat s3put; do
+for tool in athena-ddl cnn-fetch kmeta kmock kprod kcons lambda-bootstrap quote-window quote-xform s3cat s3put; do
 	page=$QP_ROOT/man/$tool.1
 	lint=$(cd "$QP_ROOT/man" && mandoc -Tlint "$tool.1" 2>&1)
 	is "$tool.1: mandoc -Tlint is clean" "$lint" ""

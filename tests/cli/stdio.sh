@@ -46,6 +46,7 @@ kprod -b "$BROKERS" -t io2 <"$T/in" >&- 2>"$T/err"; rc=$?
 is "kprod without --report, stdout closed: its stdout carries nothing, exit 0" \
     "$rc $(wc -c <"$T/err") $(timeout 30 kcons -b "$BROKERS" -t io2 -e 2>/dev/null | wc -l)" "0 0 5"
 out_fails "kcons -e" kcons -b "$BROKERS" -t io -e
+out_fails "kmeta" kmeta -b "$BROKERS" -t io
 
 # s3put: the object is stored, but its ack cannot be written.
 out_fails "s3put" s3put --endpoint "$S3_URL" s3://lake/acks/
