@@ -2,7 +2,7 @@
 . "$QP_ROOT/tests/lib.sh"
 F=$QP_ROOT/tests/fixtures
 
-quote-xform "$F/quotes.jsonl" >"$T/out"; rc=$?
+quote-xform --clean "$F/quotes.jsonl" >"$T/out"; rc=$?
 is "the default program exits 0" "$rc" 0
 same_file "  ... and gives exactly the cleaned records (fields, order, values)" \
     "$T/out" "$F/quotes.clean.jsonl"
