@@ -212,14 +212,8 @@ xform_options(struct xform *x, struct cli *cli, struct program *p,
 	}
 	/* As jq: with no -e, -f or --clean the first operand is the program. */
 	if (p->text == NULL && p->file == NULL && !p->clean &&
-	    optind < argc) {
-		p->text = p->operand = argv[optind++];
-		if (*p->text == '\0') {
-			log_err("the program (first operand) is empty; "
-			    "for the identity, use .");
-			return EX_USAGE;
-		}
-	}
+	    optind < argc)
+		p->text = p->operand = argv[optind++];	/* "" is ., as in jq */
 	return CLI_GO_ON;
 }
 

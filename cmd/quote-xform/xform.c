@@ -227,12 +227,27 @@ input_cb(jq_state *jq, void *data)
 }
 
 /*
+ * Is v the run's input itself, untouched?  Only for an object, array or
+ * string does jv_identical() mean that (the same pointer): it finds a
+ * number equal to the input number identical, and jq prints a number
+ * computed from -12.50 (tojson | fromjson) as -12.5.
+ */
+static int
+is_input(const struct xform *x, jv v, jv in)
+{
+	jv_kind k = jv_get_kind(v);
+
+	return x->run_line != NULL && !(x->flags & XFORM_SORT) &&
+	    (k == JV_KIND_OBJECT || k == JV_KIND_ARRAY ||
+	    k == JV_KIND_STRING) && jv_identical(jv_copy(in), jv_copy(v));
+}
+
+/*
  * Print one output value as jq -c prints it (with -r a string as its
- * bytes); consumes v.  An output that is the run's input itself
- * (jv_identical: the same object, or an equal scalar) is printed as the
- * input's own bytes, compacted: a record a program only selects passes
- * through exactly, with numbers such as 1e300 or 2^53+1 as they were,
- * not as libjq would print them.
+ * bytes); consumes v.  An output that is the run's input itself is
+ * printed as the input's own bytes, compacted: a record a program only
+ * selects passes through exactly, with numbers such as 1e300 or 2^53+1
+ * as they were, not as libjq would print them.
  */
 static void
 emit(struct xform *x, jv v, jv in)
@@ -242,8 +257,7 @@ emit(struct xform *x, jv v, jv in)
 	if ((x->flags & XFORM_RAW) && jv_get_kind(v) == JV_KIND_STRING)
 		obuf_write(&x->out, jv_string_value(v),
 		    (size_t)jv_string_length_bytes(jv_copy(v)));
-	else if (x->run_line != NULL && !(x->flags & XFORM_SORT) &&
-	    jv_identical(jv_copy(in), jv_copy(v)) &&
+	else if (is_input(x, v, in) &&
 	    (d = obuf_reserve(&x->out, x->run_len)) != NULL)
 		obuf_commit(&x->out, json_compact(x->run_line, x->run_len,
 		    d));
