@@ -102,7 +102,9 @@ agree() {
 	NAGREE=$((NAGREE + 1))
 	quote-xform "$@" "$FX" >"$T/qx.out" 2>"$T/qx.err"; qrc=$?
 	"$JQ" -c "$@" "$FX" >"$T/jq.out" 2>"$T/jq.err"; jrc=$?
-	if cmp -s "$T/qx.out" "$T/jq.out" && { [ "$jrc" -eq 0 ] || [ "$qrc" -ne 0 ]; }; then
+	# (stderr is not compared, but under ASan it must hold no report.)
+	if cmp -s "$T/qx.out" "$T/jq.out" && { [ "$jrc" -eq 0 ] || [ "$qrc" -ne 0 ]; } &&
+	    ! grep -q Sanitizer "$T/qx.err"; then
 		ok "as jq -c: $* (exit $qrc, jq $jrc)"
 	else
 		not_ok "as jq -c: $* (exit $qrc, jq $jrc)"
@@ -138,7 +140,7 @@ agree 'tostring | @base64'
 agree '[.symbol?, .current_price?] | @csv'
 agree '.current_price | floor?'
 agree '.prev_close_date | strptime("%Y-%m-%d")? | mktime'
-agree '[limit(2; .[]?)]'
+agree '[.[]?] | .[:2]'
 agree 'getpath(["a", 0, 1, 1, 0])?'
 agree '.a | flatten?'
 agree '[tostream?] | length'
@@ -177,8 +179,8 @@ is "  ... $NAGREE comparisons" "$([ "$NAGREE" -ge 30 ] && echo "30 or more")" "3
 
 # An output that is the input unchanged keeps the input's bytes (above);
 # read back by jq, it is what jq -c prints.
-for p in . '' 'select(.symbol?)' '..' 'first(.[]?, .)'; do
-	quote-xform "$p" "$FX" | "$JQ" -c . >"$T/qx.out" 2>&1
+for p in . '' 'select(.symbol?)' '..' 'select(type == "object" or type == "array")'; do
+	quote-xform "$p" "$FX" 2>"$T/qx.err" | "$JQ" -c . >"$T/qx.out" 2>&1
 	"$JQ" -c "$p" "$FX" >"$T/jq.out"
 	same_file "as jq -c once read back: $p (the records themselves pass through)" \
 	    "$T/qx.out" "$T/jq.out"
