@@ -1,20 +1,23 @@
 /*
  * quote-xform - a jq program over every JSON line, with libjq 1.6.
  *
- * Each input line is checked by the strict scanner, parsed by libjq and
- * run through the program (xform.c); every output value is printed
- * compact on its own line.  With no program, the original project's
- * cleaning runs (see default_program below, printed by --print-default).
- * A runtime error in one record is reported with its line and the
- * --on-error policy applies; the other records are unaffected.
+ * Called as jq is: the first operand is the program, the others are the
+ * inputs, and -r, -j, -s, -n, -S, --arg and --argjson mean what they
+ * mean to jq.  Each input line is checked by the strict scanner, parsed
+ * in the same pass and run through the program (xform.c); every output
+ * value is printed compact on its own line, as by jq -c.  With no
+ * program at all, or --clean, the original project's cleaning runs (see
+ * default_program below, printed by --print-default).  A runtime error
+ * in one record is reported with its line and the --on-error policy
+ * applies; the other records are unaffected.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include <jv.h>
 
@@ -22,13 +25,12 @@
 #include "json.h"
 #include "jsonl.h"
 #include "log.h"
-#include "obuf.h"
 #include "sig.h"
 #include "xform.h"
 
 enum {
-	OPT_ARG = CLI_LONG, OPT_ARGJSON, OPT_MAX_LINE, OPT_ON_ERROR,
-	OPT_PRINT_DEFAULT
+	OPT_ARG = CLI_LONG, OPT_ARGJSON, OPT_CLEAN, OPT_MAX_LINE,
+	OPT_ON_ERROR, OPT_PRINT_DEFAULT
 };
 
 /*
@@ -41,33 +43,51 @@ static const char default_program[] =
 #include "clean_jq.h"	/* cmd/quote-xform/clean.jq, made a C string */
     ;
 
+/* man/quote-xform.1's SYNOPSIS, word for word (tests/cli/man.sh). */
 static const char xform_usage[] =
-    "usage: quote-xform [-hqVv] [-e PROGRAM | -f FILE] "
-    "[--arg NAME VALUE]...\n"
-    "                   [--argjson NAME JSON]... [--max-line SIZE] "
-    "[--on-error POLICY]\n"
-    "                   [--print-default] [FILE ...]\n";
+    "usage: quote-xform [-chjnqrSsVv] [--arg NAME VALUE]... "
+    "[--argjson NAME JSON]...\n"
+    "                   [--max-line SIZE] [--on-error POLICY] "
+    "[PROGRAM [FILE ...]]\n"
+    "       quote-xform [-chjnqrSsVv] [--arg NAME VALUE]... "
+    "[--argjson NAME JSON]...\n"
+    "                   [--max-line SIZE] [--on-error POLICY]\n"
+    "                   {-e PROGRAM | -f FILE | --clean} [FILE ...]\n"
+    "       quote-xform --print-default\n";
 
 static const char xform_help[] =
-    "Run a jq program over every JSON line of the FILEs (or stdin);\n"
-    "with none, the original project's cleaning of CNN quotes.\n\n"
-    "  -e, --program PROGRAM  the jq program\n"
-    "  -f, --from-file FILE   read the jq program from FILE\n"
+    "Run a jq program over every JSON line of the FILEs (or stdin), as\n"
+    "jq -c does: the first operand is the program.  With no program at\n"
+    "all (or --clean), the original project's cleaning of CNN quotes.\n\n"
+    "  -c, --compact-output   accepted: the output is always compact\n"
+    "  -e, --program PROGRAM  the jq program; every operand is a FILE\n"
+    "  -f, --from-file FILE   the jq program in FILE; every operand is a "
+    "FILE\n"
     "  -h, --help             show this help and exit\n"
+    "  -j, --join-output      as -r, and no newline after each value\n"
+    "  -n, --null-input       run the program once, on null; input and\n"
+    "                         inputs read the FILEs\n"
     "  -q, --quiet            only errors on stderr\n"
+    "  -r, --raw-output       a string output is written as its text\n"
+    "  -S, --sort-keys        the keys of every object sorted\n"
+    "  -s, --slurp            run the program once, on an array of every\n"
+    "                         input\n"
     "  -V, --version          print the version and exit\n"
     "  -v, --verbose          more messages on stderr\n"
     "      --arg NAME VALUE   $NAME is the string VALUE\n"
     "      --argjson NAME JSON  $NAME is the JSON value JSON\n"
+    "      --clean            the cleaning; every operand is a FILE\n"
     "      --max-line SIZE    longest accepted line (default 1M)\n"
     "      --on-error POLICY  bad lines and runtime errors: count\n"
     "                         (default), fail or skip\n"
-    "      --print-default    print the default program and exit\n";
+    "      --print-default    print the cleaning program and exit\n";
 
-/* The program as the options give it. */
+/* The program as the command line gives it. */
 struct program {
-	const char	*text;		/* -e, or NULL */
+	const char	*text;		/* -e, the first operand, or NULL */
 	const char	*file;		/* -f, or NULL */
+	const char	*operand;	/* text came from the first operand */
+	int		 clean;		/* --clean */
 	char		*buf;		/* -f's text; caller frees */
 	jv		 args;		/* --arg, --argjson: an object */
 };
@@ -104,7 +124,7 @@ static int
 print_default(void)
 {
 	fputs(default_program, stdout);
-	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EX_IOERR;
+	return cli_stdout_done();
 }
 
 /* The command line, as quote-xform(1) has it: CLI_GO_ON or the status. */
@@ -115,36 +135,66 @@ xform_options(struct xform *x, struct cli *cli, struct program *p,
 	static const struct option longopts[] = {
 		{ "arg", required_argument, NULL, OPT_ARG },
 		{ "argjson", required_argument, NULL, OPT_ARGJSON },
+		{ "clean", no_argument, NULL, OPT_CLEAN },
+		{ "compact-output", no_argument, NULL, 'c' },
 		{ "from-file", required_argument, NULL, 'f' },
+		{ "join-output", no_argument, NULL, 'j' },
 		{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+		{ "null-input", no_argument, NULL, 'n' },
 		{ "on-error", required_argument, NULL, OPT_ON_ERROR },
 		{ "print-default", no_argument, NULL, OPT_PRINT_DEFAULT },
 		{ "program", required_argument, NULL, 'e' },
+		{ "raw-output", no_argument, NULL, 'r' },
+		{ "slurp", no_argument, NULL, 's' },
+		{ "sort-keys", no_argument, NULL, 'S' },
 		CLI_LONGOPTS
 	};
 	int ch, st;
 
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "e:f:", longopts,
-	    NULL)) != -1) {
+	/*
+	 * getopt_long permutes, as jq's own parser allows: options may
+	 * follow the program and the files (`quote-xform .a -r f`).
+	 */
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "ce:f:jnrSs",
+	    longopts, NULL)) != -1) {
+		st = CLI_GO_ON;
 		switch (ch) {
+		case 'c':
+			break;		/* jq's -c: what we always do */
 		case 'e':
 			p->text = optarg;
-			st = CLI_GO_ON;
 			break;
 		case 'f':
 			p->file = optarg;
-			st = CLI_GO_ON;
+			break;
+		case 'j':
+			x->flags |= XFORM_JOIN | XFORM_RAW;
+			break;
+		case 'n':
+			x->flags |= XFORM_NULL;
+			break;
+		case 'r':
+			x->flags |= XFORM_RAW;
+			break;
+		case 'S':
+			x->flags |= XFORM_SORT;
+			break;
+		case 's':
+			x->flags |= XFORM_SLURP;
 			break;
 		case OPT_ARG:
 		case OPT_ARGJSON:
 			st = arg_option(&p->args, ch, optarg, argc, argv);
 			break;
+		case OPT_CLEAN:
+			p->clean = 1;
+			break;
 		case OPT_MAX_LINE:
-			st = cli_size("--max-line", optarg, &x->in.max_line) ?
+			st = cli_size("--max-line", optarg, &x->max_line) ?
 			    EX_USAGE : CLI_GO_ON;
 			break;
 		case OPT_ON_ERROR:
-			st = cli_on_error(optarg, &x->in.on_error) ? EX_USAGE :
+			st = cli_on_error(optarg, &x->on_error) ? EX_USAGE :
 			    CLI_GO_ON;
 			break;
 		case OPT_PRINT_DEFAULT:
@@ -155,10 +205,15 @@ xform_options(struct xform *x, struct cli *cli, struct program *p,
 		if (st != CLI_GO_ON)
 			return st;
 	}
-	if (p->text != NULL && p->file != NULL) {
-		log_err("-e and -f: give one program");
+	if ((p->text != NULL) + (p->file != NULL) + p->clean > 1) {
+		log_err("%s: give one program", p->clean ? (p->text != NULL ?
+		    "--clean and -e" : "--clean and -f") : "-e and -f");
 		return EX_USAGE;
 	}
+	/* As jq: with no -e, -f or --clean the first operand is the program. */
+	if (p->text == NULL && p->file == NULL && !p->clean &&
+	    optind < argc)
+		p->text = p->operand = argv[optind++];	/* "" is ., as in jq */
 	return CLI_GO_ON;
 }
 
@@ -214,33 +269,25 @@ program_text(struct program *p)
 	return CLI_GO_ON;
 }
 
-/* Every input, then the summary: the exit status. */
-static int
-xform_run(struct xform *x, int nfiles, char **files)
+/*
+ * The program did not compile.  When it came from the first operand and
+ * names a file, the user surely meant the old `quote-xform FILE`: say
+ * that in one line instead of jq's syntax errors about a path.
+ */
+static void
+compile_failed(struct xform *x, const struct program *p)
 {
-	int i, status = 0, bad;
+	struct stat sb;
+	char hint[1024];
 
-	obuf_open(&x->out, STDOUT_FILENO, 256 * 1024);
-	if (nfiles == 0)
-		(void)xform_input(x, "-");
-	for (i = 0; i < nfiles; i++)
-		if (xform_input(x, files[i]) == -1)
-			break;
-	if (obuf_close(&x->out) != 0) {
-		log_err("stdout: %s", strerror(x->out.err));
-		status = EX_IOERR;
-	}
-	jq_teardown(&x->jq);
-	xform_stats(x, 1);
-	bad = cli_bad_lines(x->in.nbad, x->in.on_error);
-	log_info("%lu lines read, %lu values written", x->in.nread, x->nout);
-	if (x->halted && status == 0)
-		return x->halt_status;
-	if (status == 0 && x->in.err)
-		status = x->in.err;
-	if (status == 0)
-		status = bad;
-	return status;
+	if (p->operand != NULL && stat(p->operand, &sb) == 0 &&
+	    !S_ISDIR(sb.st_mode)) {
+		snprintf(hint, sizeof(hint), "'%s' is not a jq program but "
+		    "a file: the first operand is the program, as in jq; to "
+		    "clean a file: quote-xform --clean FILE", p->operand);
+		xform_compile_failed(x, hint);
+	} else
+		xform_compile_failed(x, NULL);
 }
 
 int
@@ -256,14 +303,17 @@ main(int argc, char **argv)
 	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
 		return st;
 	memset(&x, 0, sizeof(x));
-	x.in.max_line = JSONL_DEFAULT_MAX_LINE;
+	x.max_line = JSONL_DEFAULT_MAX_LINE;
 	p.args = jv_object();
 	if ((st = xform_options(&x, &cli, &p, argc, argv)) != CLI_GO_ON ||
 	    (st = program_text(&p)) != CLI_GO_ON) {
 		jv_free(p.args);
+		free(p.buf);
 		return st;
 	}
 	st = xform_compile(&x, p.text, p.args);	/* consumes p.args */
+	if (st == EX_USAGE)
+		compile_failed(&x, &p);
 	free(p.buf);
 	if (st != 0)
 		return st;

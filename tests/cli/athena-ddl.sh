@@ -17,7 +17,7 @@ grep_file "  ... and a storage.location.template" "'storage.location.template'='
 
 # Where s3put puts a day is where the projection looks for it.
 s3rver_start lake
-quote-xform "$F/quotes.jsonl" |
+quote-xform --clean "$F/quotes.jsonl" |
     s3put --endpoint "$S3_URL" --time-field .last_updated 's3://lake/quotes/dt=%Y-%m-%d/' >"$T/acks" 2>"$T/err"
 tmpl=$(sed -n "s/.*'storage.location.template'='\\(.*\\)'/\\1/p" "$T/ddl")
 fmt_ok=1

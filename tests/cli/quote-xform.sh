@@ -2,7 +2,7 @@
 . "$QP_ROOT/tests/lib.sh"
 F=$QP_ROOT/tests/fixtures
 
-quote-xform "$F/quotes.jsonl" >"$T/out"; rc=$?
+quote-xform --clean "$F/quotes.jsonl" >"$T/out"; rc=$?
 is "the default program exits 0" "$rc" 0
 same_file "  ... and gives exactly the cleaned records (fields, order, values)" \
     "$T/out" "$F/quotes.clean.jsonl"
@@ -84,4 +84,158 @@ is "  ... and 5000 doubles of random bits too" \
 jq -c '[., -.]' "$T/pow.jq" >"$T/pow.in"
 is "  ... and a record holding them passes through byte for byte" \
     "$(quote-xform -e . "$T/pow.in" | cmp - "$T/pow.in" && echo same)" same
+
+# ---- Called as jq is, held to jq 1.6 (Debian's /usr/bin/jq) ----
+# Each program runs over the quotes and the hostile values
+# (tests/fixtures/README.md) in quote-xform and in jq -c with the same
+# options; stdout must be the same bytes, and where jq fails quote-xform
+# fails too.  (Not the other way: jq 1.6 exits with the status of the
+# last input alone, so a runtime error in an earlier record leaves it at
+# 0, where quote-xform exits 65.)
+JQ=/usr/bin/jq
+FX=$T/fx.jsonl
+cat "$F/quotes.jsonl" "$F/hostile.jsonl" >"$FX"
+NAGREE=0
+# agree ARGS...: quote-xform ARGS FX against jq -c ARGS FX.
+agree() {
+	local qrc jrc
+	NAGREE=$((NAGREE + 1))
+	quote-xform "$@" "$FX" >"$T/qx.out" 2>"$T/qx.err"; qrc=$?
+	"$JQ" -c "$@" "$FX" >"$T/jq.out" 2>"$T/jq.err"; jrc=$?
+	# (stderr is not compared, but under ASan it must hold no report.)
+	if cmp -s "$T/qx.out" "$T/jq.out" && { [ "$jrc" -eq 0 ] || [ "$qrc" -ne 0 ]; } &&
+	    ! grep -q Sanitizer "$T/qx.err"; then
+		ok "as jq -c: $* (exit $qrc, jq $jrc)"
+	else
+		not_ok "as jq -c: $* (exit $qrc, jq $jrc)"
+		diff "$T/qx.out" "$T/jq.out" | head -6 | sed 's/^/#   /'
+		head -3 "$T/qx.err" | sed 's/^/#   qx: /'
+	fi
+}
+agree .symbol
+agree .current_price
+agree .name
+agree .seq
+agree .a
+agree '[.[]?]'
+agree '.[]?'
+agree 'keys?'
+agree '[paths]'
+agree tostring
+agree tojson
+agree 'tojson | fromjson'
+agree length
+agree type
+agree '{symbol, p: .current_price}?'
+agree '.current_price * 2'
+agree '.current_price + 0.1'
+agree '.country.code? // "none"'
+agree 'to_entries? | map(.key)'
+agree 'if type == "object" then del(.country) else empty end'
+agree 'with_entries(.value |= tostring)?'
+agree '[.[]? | numbers] | add'
+agree '.name | explode? | length'
+agree '.symbol | sub("-"; "_")?'
+agree 'tostring | @base64'
+agree '[.symbol?, .current_price?] | @csv'
+agree '.current_price | floor?'
+agree '.prev_close_date | strptime("%Y-%m-%d")? | mktime'
+agree '[.[]?] | .[:2]'
+agree 'getpath(["a", 0, 1, 1, 0])?'
+agree '.a | flatten?'
+agree '[tostream?] | length'
+agree '[.. | numbers] | map(. + 0)'
+agree '$__loc__'
+agree 'error("no")'
+agree '.a |'
+# (On the last record: jq 1.6 goes on after a halt and aborts, 134, at
+# the next input; quote-xform stops, as jq 1.7 does.)
+agree 'if .symbol? == "DUP" then "stop\n" | halt_error(3) else .symbol? end'
+agree '[type, (input | type)]'
+agree -r .symbol
+agree -r '.name'
+agree -r 'tostring'
+agree -r '.[]?'
+agree -j '.symbol'
+agree -j '.symbol, 1e1000, "\n"'
+agree -s length
+agree -s 'map(.symbol?)'
+agree -s '.'
+agree -s 'map(numbers)'
+agree -n '[inputs | .symbol?]'
+agree -n 'input'
+agree -n 'reduce inputs as $q (0; . + 1)'
+agree -n '[input, input] | map(.symbol)'
+agree -n -s 'input | length'
+agree -n -r '"a\tb", 1e1000, ([inputs] | length)'
+agree --arg s BIG 'select(.symbol? == $s) | .seq'
+agree --argjson j '{"x":[1,1e1000,"\u00e9"]}' '$j'
+agree --arg a 1 --argjson b '[2]' '$ARGS, [$a, $b]'
+agree -S 'if type == "object" then . else empty end'
+printf '.current_price? | numbers | . * 100 | floor\n' >"$T/prog.jq"
+agree -f "$T/prog.jq"
+agree -r -f "$T/prog.jq"
+is "  ... $NAGREE comparisons" "$([ "$NAGREE" -ge 30 ] && echo "30 or more")" "30 or more"
+
+# An output that is the input unchanged keeps the input's bytes (above);
+# read back by jq, it is what jq -c prints.
+for p in . '' 'select(.symbol?)' '..' 'select(type == "object" or type == "array")'; do
+	quote-xform "$p" "$FX" 2>"$T/qx.err" | "$JQ" -c . >"$T/qx.out" 2>&1
+	"$JQ" -c "$p" "$FX" >"$T/jq.out"
+	same_file "as jq -c once read back: $p (the records themselves pass through)" \
+	    "$T/qx.out" "$T/jq.out"
+done
+
+# ---- The program, the files, the cleaning ----
+quote-xform "$F/quotes.jsonl" >"$T/out" 2>"$T/err"; rc=$?
+is "a file as the first operand: exit 64, nothing out" "$rc $(wc -c <"$T/out")" "64 0"
+is "  ... and one line that says what to use" "$(cat "$T/err")" \
+    "quote-xform: '$F/quotes.jsonl' is not a jq program but a file: the first operand is the program, as in jq; to clean a file: quote-xform --clean FILE"
+quote-xform <"$F/quotes.jsonl" >"$T/out"; rc=$?
+is "no program at all: the cleaning, of stdin" \
+    "$rc $(cmp -s "$T/out" "$F/quotes.clean.jsonl" && echo same)" "0 same"
+quote-xform --clean - <"$F/quotes.jsonl" >"$T/out"; rc=$?
+is "--clean -: every operand is a file" \
+    "$rc $(cmp -s "$T/out" "$F/quotes.clean.jsonl" && echo same)" "0 same"
+is "-e PROGRAM: every operand is a file" \
+    "$(quote-xform -e .symbol "$F/quotes.jsonl" "$F/quotes.jsonl" | wc -l)" 6
+is "options after the program and the files, as jq takes them" \
+    "$(quote-xform .symbol "$F/quotes.jsonl" -r | head -1)" COMP-USA
+
+# usage NAME WANT_LINE ARGS...: exit 64 with that one line.
+usage() {
+	local name=$1 want=$2 rc; shift 2
+	quote-xform "$@" </dev/null >"$T/out" 2>"$T/err"; rc=$?
+	is "usage error, $name: exit 64, one line" "$rc $(cat "$T/err")" "64 quote-xform: $want"
+}
+usage "--clean and a program" "--clean and -e: give one program" --clean -e .
+usage "-e and -f" "-e and -f: give one program" -e . -f "$T/prog.jq"
+usage "--arg without its value" "--arg x: missing its value" . --arg x
+usage "--max-line junk" "--max-line 1Q: expected a size such as 1048576 or 8M" --max-line 1Q .
+
+# Blank lines are whitespace between values, as jq has them.
+printf '{"a":1}\n\n   \n\t\r\n{"a":2}\n' >"$T/blank"
+quote-xform .a "$T/blank" >"$T/out" 2>"$T/err"; rc=$?
+is "blank lines are skipped, not errors" "$rc $(tr '\n' ' ' <"$T/out")$(wc -c <"$T/err")" "0 1 2 0"
+
+# -n reads nothing unless the program asks.
+timeout 10 quote-xform -n '1 + 1' "$T/never" >"$T/out" 2>"$T/err"; rc=$?
+is "-n without input reads no input" "$rc $(cat "$T/out")" "0 2"
+
+# A reader that goes away: quiet, 0.
+quote_lines 200000 >"$T/big"
+quote-xform . "$T/big" 2>"$T/err" | head -1 >"$T/out"; rc=${PIPESTATUS[0]}
+is "quote-xform . big | head -1: exit 0, nothing said" \
+    "$rc $(wc -l <"$T/out") $(wc -c <"$T/err")" "0 1 0"
+quote-xform -r .symbol "$T/big" 2>"$T/err" | head -1 >"$T/out"; rc=${PIPESTATUS[0]}
+is "  ... and so with -r" "$rc $(cat "$T/out") $(wc -c <"$T/err")" "0 SYM-0000 0"
+# ... also while it waits for input: it need not wait for a write to fail.
+mkfifo "$T/slow"
+exec 8<>"$T/slow"
+echo '{"a":1}' >&8
+t0=$(date +%s)
+timeout 20 quote-xform .a <"$T/slow" 2>"$T/err" | head -1 >"$T/out"; rc=${PIPESTATUS[0]}
+exec 8>&-
+is "  ... and while it waits for input: exit 0 at once, nothing said" \
+    "$rc $(cat "$T/out") $(wc -c <"$T/err") $([ $(($(date +%s) - t0)) -lt 10 ] && echo soon)" "0 1 0 soon"
 done_testing

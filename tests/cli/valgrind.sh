@@ -41,6 +41,13 @@ vg "--arg, --argjson, objects built" 0 quote-xform --on-error=skip -e '{a, s: $s
 vg "a compile error" 64 quote-xform -e '.a |||'
 vg "halt_error" 5 quote-xform -e 'if .a == 3 then halt_error else . end'
 vg "--on-error=fail" 65 quote-xform --on-error=fail -e '.a + 1'
+vg "-s, -S (a bad line among them)" 65 quote-xform -s -S 'map(objects)'
+vg "-n with inputs, -r" 65 quote-xform -n -r '[inputs | .b?] | tostring'
+vg "input without -n, past the end" 65 quote-xform '[., input]'
+vg "a file as the program: the one-line hint" 64 quote-xform "$F/quotes.jsonl"
+IN=$F/quotes.jsonl
+vg "--clean FILE" 0 quote-xform --clean "$F/quotes.jsonl"
+IN=$T/mixed
 IN=/dev/null
 
 REQ=$T/requests.jsonl
