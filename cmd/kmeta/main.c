@@ -50,6 +50,13 @@ static const struct option longopts[] = {
 	CLI_LONGOPTS
 };
 
+/* kcat's options for another tool's job. */
+static const struct cli_hint hints[] = {
+	{ "-C", "kmeta only reads metadata: to consume, as kcat -C, use kcons" },
+	{ "-P", "kmeta only reads metadata: to produce, as kcat -P, use kprod" },
+	{ NULL, NULL }
+};
+
 static struct cli cli = {
 	"usage: kmeta [-JhQqVv] [-b BROKERS] [-F FILE] [-G GROUP] "
 	"[-o s@MS]\n"
@@ -81,7 +88,7 @@ static struct cli cli = {
 	"      --table            an aligned table even when not a "
 	"terminal\n"
 	"      --timeout SECONDS  limit for each network wait (default 5)\n",
-	NULL, 0
+	NULL, 0, hints
 };
 
 static void

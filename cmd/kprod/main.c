@@ -506,7 +506,16 @@ kprod_close(struct kprod *k, int status)
 int
 main(int argc, char **argv)
 {
-	struct cli cli = { .usage = kprod_usage, .help = kprod_help };
+	static const struct cli_hint hints[] = {
+		{ "-C", "kprod only produces: to consume, as kcat -C, use "
+		    "kcons" },
+		{ "-L", "the metadata, as kcat -L, is kmeta's: kmeta -b "
+		    "BROKERS" },
+		{ "-Q", "offsets by time, as kcat -Q, are kmeta's: kmeta -Q" },
+		{ NULL, NULL }
+	};
+	struct cli cli = { .usage = kprod_usage, .help = kprod_help,
+	    .hints = hints };
 	struct kprod k;
 	rd_kafka_conf_t *conf;
 	char libs[64], why[512];

@@ -44,9 +44,12 @@ kprod_wait(void *arg, int fd)
 			return -1;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (sig_poll(&pfd, 1, kprod_poll_ms(k,
-		    rd_kafka_outq_len(k->rk) > 0 ? 50 : -1)) > 0)
+		/* Idle input: the stats lines still come on time. */
+		if (sig_poll(&pfd, 1, stats_wait_ms(kprod_poll_ms(k,
+		    rd_kafka_outq_len(k->rk) > 0 ? 50 : -1))) > 0)
 			return 0;
+		if (stats_due())
+			kprod_stats(k, 0);
 	}
 }
 

@@ -50,6 +50,8 @@ jq_msg(void *data, jv msg)
  * write end) stops the run now rather than at the next write, which may
  * be long in coming (`cnn-fetch --every | quote-xform | head -1`).
  */
+static void xform_stats(const struct xform *, int final);
+
 static int
 xform_wait(void *arg, int fd)
 {
@@ -63,8 +65,12 @@ xform_wait(void *arg, int fd)
 	for (;;) {
 		if (sig_caught())
 			return -1;
-		if (sig_poll(pfd, 2, -1) <= 0)
+		/* Idle input: the stats lines still come on time. */
+		if (sig_poll(pfd, 2, stats_wait_ms(-1)) <= 0) {
+			if (stats_due())
+				xform_stats(x, 0);
 			continue;
+		}
 		if (pfd[1].revents & POLLERR) {
 			x->out.err = EPIPE;	/* as the next write would */
 			return -1;

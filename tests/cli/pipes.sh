@@ -5,7 +5,7 @@
 . "$QP_ROOT/tests/lib.sh"
 F=$QP_ROOT/tests/fixtures
 s3rver_start lake
-kmock_start -t big:1 -t idle:1
+kmock_start -t big:1 -t idle:1 -t idle2:1 -t many:400
 quote_lines 200000 >"$T/big"			# 23 MB: more than a pipe holds
 kprod -b "$BROKERS" -t big "$T/big" 2>/dev/null
 gzip -c "$T/big" | aws3 s3 cp - s3://lake/big/one.jsonl.gz >/dev/null
@@ -25,6 +25,10 @@ quiet "kcons -J, following the topic (no -e)" kcons -b "$BROKERS" -t big -J
 quiet "s3cat" s3cat --endpoint "$S3_URL" s3://lake/big/
 quiet "quote-window" sh -c "exec quote-window --time .seq --price .current_price --key .symbol --size 1 <'$T/big'"
 quiet "cnn-fetch --every" cnn-fetch --base-url "file://$QP_ROOT/examples/replay" --date 2023-05-12 --every 0.1
+quiet "quote-xform" quote-xform .symbol "$T/big"
+quiet "quote-xform -r" quote-xform -r .symbol "$T/big"
+quiet "kprod --report" kprod -b "$BROKERS" -t idle2 --report "$T/big"
+quiet "kmeta" kmeta -b "$BROKERS" -J
 quiet "athena-ddl" sh -c "exec athena-ddl --location s3://lake/q/ <'$T/big'"
 # s3put's acks: the reader goes after the first; the next ack meets EPIPE.
 head -30 "$T/big" >"$T/30"
@@ -80,9 +84,15 @@ for v in abc -1 1e9 ''; do
 done
 QP_STATS=1 QP_STATS_FORMAT=json kcons -b "$BROKERS" -t idle -e >/dev/null 2>"$T/err"; rc=$?
 is "QP_STATS_FORMAT=json: exit 78, said" "$rc $(grep -c 'QP_STATS_FORMAT=json: expected text' "$T/err")" "78 1"
-# An idle kcons still reports on time: 0.4 s lines over 2 s with no message.
-QP_STATS=0.4 timeout -s TERM 2 kcons -b "$BROKERS" -t idle -o end >/dev/null 2>"$T/err"
-n=$(grep -c '^kcons: stats: ' "$T/err")
-is "QP_STATS=0.4, kcons idle for 2 s: lines on time ($n periodic, want 3 to 5)" \
-    "$([ "$n" -ge 3 ] && [ "$n" -le 5 ] && echo on-time) $(grep -c '^kcons: stats (end): ' "$T/err")" "on-time 1"
+# Idle tools still report on time: 0.4 s lines over 2 s with no record.
+for t in kcons kprod quote-xform; do
+	case $t in
+	kcons) QP_STATS=0.4 timeout -s TERM 2 kcons -b "$BROKERS" -t idle -o end >/dev/null 2>"$T/err" ;;
+	kprod) sleep 2.5 | QP_STATS=0.4 timeout -s TERM 2 kprod -b "$BROKERS" -t idle >/dev/null 2>"$T/err" ;;
+	quote-xform) sleep 2.5 | QP_STATS=0.4 timeout -s TERM 2 quote-xform . >/dev/null 2>"$T/err" ;;
+	esac
+	n=$(grep -c "^$t: stats: " "$T/err")
+	is "QP_STATS=0.4, $t idle for 2 s: lines on time ($n periodic, want 3 to 5)" \
+	    "$([ "$n" -ge 3 ] && [ "$n" -le 5 ] && echo on-time) $(grep -c "^$t: stats (end): " "$T/err")" "on-time 1"
+done
 done_testing
