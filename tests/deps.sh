@@ -11,7 +11,7 @@ PKGS="gcc libc6-dev make pkg-config librdkafka-dev libjq-dev libonig-dev libcurl
 # clang builds the second sanitizer run and the fuzzers; its ASan, UBSan
 # and libFuzzer runtimes are in libclang-rt-14-dev, which clang only
 # recommends.
-[ "${1:-}" = --test ] && PKGS="$PKGS kcat mandoc bsdextrautils python3-kafka python3-botocore python3-pandas python3-yaml bc procps time faketime openssl valgrind debootstrap systemd clang libclang-rt-14-dev"
+[ "${1:-}" = --test ] && PKGS="$PKGS kcat mandoc bsdextrautils python3-kafka python3-botocore python3-pandas python3-yaml bc procps iproute2 time faketime openssl valgrind debootstrap systemd clang libclang-rt-14-dev"
 S3RVER=s3rver@3.7.1
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=
