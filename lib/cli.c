@@ -63,16 +63,19 @@ refused_option(int ch, char *buf, size_t len)
 	    cli_argv[optind - 1] : NULL;
 
 	/*
-	 * An unknown short option is in optopt (an unknown long one leaves
-	 * it 0); a long option without its value has its own letter or
-	 * number there, so its name comes from argv.
+	 * An unknown long option leaves optopt 0, a long option given a
+	 * value it does not take (--quiet=1) or denied its value has its
+	 * own letter or number there: their names come from argv.  An
+	 * unknown short option is in optopt, and argv may not be its word
+	 * yet (the middle of "-vZq").
 	 */
-	if (ch == '?' && optopt > 0 && optopt < 128)
-		snprintf(buf, len, "-%c", optopt);
-	else if (arg != NULL && strncmp(arg, "--", 2) == 0)
+	if (arg != NULL && strncmp(arg, "--", 2) == 0 && (optopt == 0 ||
+	    ch == ':' || strchr(arg, '=') != NULL))
 		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
-	else if (optopt > 0 && optopt < 128)
+	else if (optopt > ' ' && optopt < 127)
 		snprintf(buf, len, "-%c", optopt);
+	else if (optopt != 0)
+		snprintf(buf, len, "-\\x%02x", (unsigned)optopt & 0xff);
 	else
 		snprintf(buf, len, "%s", arg != NULL ? arg : "?");
 }
@@ -82,9 +85,14 @@ static int
 cli_refused(const struct cli *c, int ch)
 {
 	const struct cli_hint *h;
-	char opt[64];
+	char opt[80];
 
 	refused_option(ch, opt, sizeof(opt));
+	if (ch == '?' && optopt != 0 && opt[0] == '-' && opt[1] == '-') {
+		log_err("%s takes no value (%s --help shows it)", opt,
+		    log_progname());
+		return EX_USAGE;
+	}
 	if (ch == ':') {
 		log_err("%s needs a value (%s --help shows it)", opt,
 		    log_progname());
@@ -237,6 +245,7 @@ cli_input(struct cli_input *in, const char *path)
 	r.wait_arg = in->arg;
 	r.validate = in->validate;
 	r.records_only = in->records_only;
+	r.keep_blank = in->keep_blank;
 	while ((st = jsonl_next(&r, &line, &len)) != JSONL_EOF) {
 		if (st == JSONL_INTERRUPTED) {
 			rc = -1;

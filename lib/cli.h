@@ -131,6 +131,7 @@ struct cli_input {
 	enum jsonl_policy on_error;
 	int		 validate;	/* as struct jsonl_reader's */
 	int		 records_only;
+	int		 keep_blank;	/* as struct jsonl_reader's */
 	jsonl_wait_fn	 wait;		/* NULL: block in read(2) */
 	/* A good line: 0 taken, -1 a bad record (the tool said why). */
 	int		(*take)(void *arg, const char *name,

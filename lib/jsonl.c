@@ -136,8 +136,8 @@ jsonl_next(struct jsonl_reader *r, const char **line, size_t *len)
 	 * jq reads whitespace between values, and a file's last line often
 	 * ends in two newlines.  Its line number is counted all the same.
 	 */
-	while ((st = next_line(r, line, len)) == JSONL_LINE && blank(*line,
-	    *len))
+	while ((st = next_line(r, line, len)) == JSONL_LINE &&
+	    !r->keep_blank && blank(*line, *len))
 		;
 	if (st == JSONL_LINE && r->validate && (r->records_only ?
 	    json_validate(*line, *len, &r->jerr) :

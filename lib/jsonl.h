@@ -41,6 +41,7 @@ struct jsonl_reader {
 	void		*wait_arg;
 	int		 validate;	/* check each line is one JSON value */
 	int		 records_only;	/* ...a record: no envelope's level */
+	int		 keep_blank;	/* raw bytes: a blank line is a line */
 	struct json_error jerr;		/* why, after JSONL_INVALID */
 	/* private */
 	int		 own_fd;
@@ -66,7 +67,8 @@ int	jsonl_open_path(struct jsonl_reader *, const char *path,
 
 /*
  * Return the next line that is not blank (blank lines, empty or only
- * spaces, tabs and a '\r', are skipped, their numbers counted).  On
+ * spaces, tabs and a '\r', are skipped, their numbers counted; unless
+ * keep_blank, for lines taken as raw bytes).  On
  * JSONL_LINE, *line points into the reader's buffer (valid until the
  * next call) and *len excludes the terminator.
  */

@@ -27,6 +27,17 @@ mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Written into the EMF line as it is: nothing JSON must escape. */
+static int
+namespace_ok(const char *ns)
+{
+	for (; *ns != '\0'; ns++)
+		if ((unsigned char)*ns < 0x20 || *ns == '"' || *ns == '\\' ||
+		    *ns == 0x7f)
+			return 0;
+	return 1;
+}
+
 int
 stats_init(const char *tool, char *why, size_t whylen)
 {
@@ -39,9 +50,9 @@ stats_init(const char *tool, char *why, size_t whylen)
 	if (every == NULL || *every == '\0')
 		return 0;
 	if (num_parse_seconds(every, 0, 86400LL * 1000, &stats_every_ms) ==
-	    -1) {
+	    -1 || (stats_every_ms == 0 && strtod(every, NULL) != 0)) {
 		snprintf(why, whylen, "QP_STATS=%.64s: expected seconds from 0 "
-		    "to 86400, such as 10 or 0.5 (0: one line at the end)",
+		    "(one line at the end) or 0.001 to 86400, such as 10 or 0.5",
 		    every);
 		return -1;
 	}
@@ -51,9 +62,9 @@ stats_init(const char *tool, char *why, size_t whylen)
 		    "(the default) or emf", fmt);
 		return -1;
 	}
-	if (ns != NULL && *ns != '\0' && strpbrk(ns, "\"\\") != NULL) {
-		snprintf(why, whylen, "QP_STATS_NAMESPACE=%.64s: no quote or "
-		    "backslash in a CloudWatch namespace", ns);
+	if (ns != NULL && *ns != '\0' && !namespace_ok(ns)) {
+		snprintf(why, whylen, "QP_STATS_NAMESPACE: no quote, backslash "
+		    "or control character in a CloudWatch namespace");
 		return -1;
 	}
 	stats_on = 1;

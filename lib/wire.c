@@ -172,9 +172,16 @@ wire_envelope_parse(const char *line, size_t len, struct wire_envelope *e,
 	e->partition = (int)n;
 	e->value = val[E_VALUE];
 	e->vlen = vl[E_VALUE];
-	if (val[E_TIMESTAMP] == NULL || json_integer(val[E_TIMESTAMP],
-	    vl[E_TIMESTAMP], 0, LLONG_MAX, &e->timestamp) == -1)
-		e->timestamp = -1;
+	/* None is null, absent or kcat's -1; anything else is refused. */
+	e->timestamp = -1;
+	if (val[E_TIMESTAMP] != NULL && !(vl[E_TIMESTAMP] == 4 &&
+	    memcmp(val[E_TIMESTAMP], "null", 4) == 0) &&
+	    json_integer(val[E_TIMESTAMP], vl[E_TIMESTAMP], -1, LLONG_MAX,
+	    &e->timestamp) == -1) {
+		*why = "the timestamp is not milliseconds since the epoch (a "
+		    "whole number, or null)";
+		return -1;
+	}
 	if (!topic_ok(e->topic, e->topiclen)) {
 		*why = "the topic is not a Kafka topic name (1 to 249 of "
 		    "a-z, A-Z, 0-9, '.', '_' and '-'; not '.' or '..')";

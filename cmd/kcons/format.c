@@ -3,11 +3,15 @@
  * -f 'Topic %t [%p] at offset %o: key %k: %s\n' prints the same bytes.
  *
  * The string is compiled once into pieces (literal bytes, or a token),
- * as kcat reads it: %t %p %o %k %K %s %S %R %T %h and %%; \n \r \t,
- * \xN to \xNNN (hex, the low byte kept), and a backslash before any
- * other character (or at the end) for that character.  An unknown or
- * a lone % is refused when compiled, not met on each message.
+ * as kcat 1.7 reads it: first cut at each %, a token (%t %p %o %k %K %s
+ * %S %R %T %h, %% a %), then the backslashes of the text between: \n
+ * \r \t; \ and decimal digits, or \x and hex digits after a decimal
+ * one, the number's low byte; \x before anything else nothing; a
+ * backslash before any other character that character, before a % or
+ * at the end itself.  An unknown or a lone % is refused when compiled,
+ * not met on each message.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,12 +69,29 @@ add(struct kfmt *f, char token, char byte)
 	}
 }
 
+/*
+ * The digits after s[*i] in base 10 or 16, as strtoul reads them (a
+ * number too big is ULONG_MAX), to their low byte; *i at the last.
+ */
+static char
+number(const char *s, size_t n, size_t *i, int base)
+{
+	unsigned long v = 0;
+	int d;
+
+	while (*i + 1 < n && (d = hexval(s[*i + 1])) != -1 && d < base) {
+		v = v > (ULONG_MAX - (unsigned long)d) / (unsigned long)base ?
+		    ULONG_MAX : v * (unsigned long)base + (unsigned long)d;
+		(*i)++;
+	}
+	return (char)(unsigned char)(v & 0xff);
+}
+
 struct kfmt *
 kfmt_compile(const char *s, char *why, size_t whylen)
 {
 	size_t n = strlen(s), i;
 	struct kfmt *f;
-	int d, v, k;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
 	    (f->pieces = calloc(n + 1, sizeof(*f->pieces))) == NULL ||
@@ -96,7 +117,7 @@ kfmt_compile(const char *s, char *why, size_t whylen)
 				    "%%%%)", s[i]);
 				goto bad;
 			}
-		} else if (s[i] == '\\' && i + 1 < n) {
+		} else if (s[i] == '\\' && i + 1 < n && s[i + 1] != '%') {
 			switch (s[++i]) {
 			case 'n':
 				add(f, 0, '\n');
@@ -108,14 +129,16 @@ kfmt_compile(const char *s, char *why, size_t whylen)
 				add(f, 0, '\t');
 				break;
 			case 'x':
-				for (v = 0, k = 0; k < 3 && i + 1 < n &&
-				    (d = hexval(s[i + 1])) != -1; k++, i++)
-					v = v * 16 + d;
-				if (k > 0)
-					add(f, 0, (char)(v & 0xff));
+				if (i + 1 < n && s[i + 1] >= '0' &&
+				    s[i + 1] <= '9')
+					add(f, 0, number(s, n, &i, 16));
 				break;
 			default:
-				add(f, 0, s[i]);
+				if (s[i] >= '0' && s[i] <= '9') {
+					i--;
+					add(f, 0, number(s, n, &i, 10));
+				} else
+					add(f, 0, s[i]);
 			}
 		} else
 			add(f, 0, s[i]);

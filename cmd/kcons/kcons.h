@@ -28,6 +28,7 @@ struct kcons_part {
 	char	*topic;
 	int32_t	 partition;
 	int	 at_eof;
+	int64_t	 written;	/* next offset after the last written, or -1 */
 };
 
 struct kcons {
@@ -38,7 +39,9 @@ struct kcons {
 	int			 envelope, exit_eof;
 	long long		 count;		/* -c, 0 = no limit */
 	long long		 partition;	/* -p, -1 = every one */
+	int			 store_written;	/* parts_store_written */
 	struct kfmt		*format;	/* -f, or NULL */
+	const char		*format_opt;	/* "-f" or "-K": which */
 	struct obuf		 out;
 
 	struct kcons_part	*parts;
@@ -77,6 +80,7 @@ struct kcons_part *part_find(struct kcons *, const char *topic,
 void	parts_clear(struct kcons *);
 void	parts_add(struct kcons *, const rd_kafka_topic_partition_list_t *);
 void	parts_remove(struct kcons *, const rd_kafka_topic_partition_list_t *);
+void	parts_store_written(struct kcons *);
 int	part_owned(struct kcons *, const char *topic, int32_t partition);
 int	parse_offset(const char *, struct kcons_start *);
 int	assign_all(struct kcons *, const struct kcons_start *);

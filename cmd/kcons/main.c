@@ -188,6 +188,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	} else {
 		log_info("revoked%s: %s", rd_kafka_assignment_lost(rk) ?
 		    " (lost)" : "", parts->cnt ? list : "(none)");
+		parts_store_written(c);	/* committed while still ours */
 		if (revoke_handshake(c, parts) == -1) {
 			c->status = EX_TEMPFAIL;
 			atomic_store(&c->halt, 1);
@@ -297,6 +298,9 @@ handle(struct kcons *c, rd_kafka_message_t *m)
 		p->at_eof = 0;
 		c->neof--;
 	}
+	if (c->store_written && (p = part_find(c, topic, m->partition)) !=
+	    NULL)
+		p->written = m->offset + 1;	/* stored once flushed */
 	if (c->format != NULL)
 		kfmt_put(&c->out, c->format, m);
 	else {
@@ -377,6 +381,7 @@ consume(struct kcons *c)
 		if (n <= 0) {
 			/* About to wait: nothing may sit in the buffer. */
 			obuf_flush(&c->out);
+			parts_store_written(c);
 			if (obuf_error(&c->out))
 				break;
 			n = take_messages(c, q, 100, msgs);
@@ -396,6 +401,8 @@ consume(struct kcons *c)
 				stop = handle(c, msgs[i]);
 			rd_kafka_message_destroy(msgs[i]);
 		}
+		parts_store_written(c);	/* per batch: not only when idle */
+		sig_sleep(0);	/* a signal, even while messages pour in */
 		/* A revoke can leave only partitions at their end (-e). */
 		if (all_at_end(c) || atomic_load(&c->halt))
 			stop = 1;
@@ -405,7 +412,11 @@ consume(struct kcons *c)
 	rd_kafka_queue_destroy(q);
 }
 
-/* kcat's -K DELIM on the consumer: -f '%kDELIM%s\n', DELIM as is. */
+/*
+ * kcat's -K DELIM on the consumer: -f '%kDELIM%s\n', DELIM's backslash
+ * escapes read as kcat reads them (-K '\t': a tab), but a % in it
+ * itself (kcat would take it for a token).
+ */
 static int
 key_format(struct kcons *c, const char *delim)
 {
@@ -414,7 +425,7 @@ key_format(struct kcons *c, const char *delim)
 
 	n += (size_t)snprintf(fmt, sizeof(fmt), "%%k");
 	for (; *delim != '\0' && n < sizeof(fmt) - 8; delim++) {
-		if (*delim == '%' || *delim == '\\')
+		if (*delim == '%')
 			fmt[n++] = *delim;
 		fmt[n++] = *delim;
 	}
@@ -443,11 +454,13 @@ option(struct kcons *c, rd_kafka_conf_t *conf, int ch, const char *arg,
 			return EX_USAGE;
 		break;
 	case 'f':
+		c->format_opt = "-f";
 		kfmt_free(c->format);
 		if ((c->format = kfmt_compile(arg, why, sizeof(why))) == NULL)
 			return cli_usage(&cli, "-f: %s", why);
 		break;
 	case 'K':
+		c->format_opt = "-K";
 		return key_format(c, arg);
 	case 'p':
 		if (cli_number("-p", arg, 0, INT32_MAX, &c->partition) == -1)
@@ -471,6 +484,8 @@ option(struct kcons *c, rd_kafka_conf_t *conf, int ch, const char *arg,
 		}
 		break;
 	case 't':
+		if (*arg == '\0')
+			return cli_usage(&cli, "-t: an empty topic name");
 		if (c->ntopics == KCONS_MAX_TOPICS) {
 			log_err("too many -t topics (max %d)",
 			    KCONS_MAX_TOPICS);
@@ -533,6 +548,12 @@ configure(struct kcons *c, rd_kafka_conf_t *conf,
 	    CLI_GO_ON)
 		st = cli_kafka_set(conf, NULL, "enable.auto.offset.store",
 		    "false");
+	else if (st == CLI_GO_ON) {
+		/* Automatic commits of what was written (parts.c). */
+		st = cli_kafka_set(conf, NULL, "enable.auto.offset.store",
+		    "false");
+		c->store_written = 1;
+	}
 	if (st == CLI_GO_ON && c->exit_eof)
 		st = cli_kafka_set(conf, NULL, "enable.partition.eof", "true");
 	rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -681,9 +702,9 @@ main(int argc, char **argv)
 		goto bail;
 	}
 	if (c.format != NULL && (c.envelope || c.ackpath != NULL)) {
-		st = cli_usage(&cli, "-f prints its own format: not with %s",
-		    c.envelope ? "-J (the envelope)" : "--commit-acks (its "
-		    "sink needs -J's envelopes)");
+		st = cli_usage(&cli, "%s prints its own format: not with %s",
+		    c.format_opt, c.envelope ? "-J (the envelope)" :
+		    "--commit-acks (its sink needs -J's envelopes)");
 		goto bail;
 	}
 	if (c.partition != -1 && c.group != NULL) {

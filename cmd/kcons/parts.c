@@ -60,11 +60,43 @@ parts_add(struct kcons *c, const rd_kafka_topic_partition_list_t *l)
 				continue;
 			np[c->nparts].partition = l->elems[i].partition;
 			np[c->nparts].at_eof = 0;
+			np[c->nparts].written = -1;
 			c->nparts++;
 		}
 	}
 	pthread_mutex_unlock(&c->mu);
 	atomic_store(&c->joined, 1);
+}
+
+/*
+ * -G without --commit-acks: what stdout has taken is stored for the
+ * automatic commits, and only that.  librdkafka's own store counts a
+ * message consumed when it is handed over, so a reader that went away
+ * (`| head -1`) had the group commit messages never written.  Flush,
+ * then store each partition's next offset after its last written.
+ */
+void
+parts_store_written(struct kcons *c)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_resp_err_t err;
+	size_t i;
+
+	if (!c->store_written || obuf_flush(&c->out) != 0)
+		return;
+	l = rd_kafka_topic_partition_list_new((int)c->nparts + 1);
+	for (i = 0; i < c->nparts; i++)
+		if (c->parts[i].written >= 0) {
+			rd_kafka_topic_partition_list_add(l, c->parts[i].topic,
+			    c->parts[i].partition)->offset =
+			    c->parts[i].written;
+			c->parts[i].written = -1;
+		}
+	if (l->cnt > 0 && (err = rd_kafka_offsets_store(c->rk, l)) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_info("storing offsets to commit: %s",
+		    rd_kafka_err2str(err));	/* a partition revoked */
+	rd_kafka_topic_partition_list_destroy(l);
 }
 
 void

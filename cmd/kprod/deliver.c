@@ -149,12 +149,6 @@ kprod_deadline_passed(struct kprod *k)
 	return k->deadline_hit;
 }
 
-int
-kprod_reader_gone(const struct kprod *k)
-{
-	return obuf_error(&k->out) == EPIPE;
-}
-
 /* A poll(2) timeout: want (-1: none), shortened to the deadline. */
 int
 kprod_poll_ms(struct kprod *k, int want)

@@ -116,11 +116,6 @@ void	kprod_refused(struct kprod *, const char *line, size_t len,
 /* Has the deadline come?  Once it has, it stays come. */
 int	kprod_deadline_passed(struct kprod *);
 
-/*
- * Has the reader of --report gone away (EPIPE)?  Then reading stops, as
- * cat's and jq's does, and the lines read are still delivered.
- */
-int	kprod_reader_gone(const struct kprod *);
 
 /* A poll(2) timeout: want (-1: none), shortened to the deadline. */
 int	kprod_poll_ms(struct kprod *, int want);

@@ -39,8 +39,7 @@ kprod_wait(void *arg, int fd)
 		rd_kafka_poll(k->rk, 0);
 		obuf_flush(&k->out);
 		obuf_flush(&k->failed);
-		if (sig_caught() || k->fatal || kprod_deadline_passed(k) ||
-		    kprod_reader_gone(k))
+		if (sig_caught() || k->fatal || kprod_deadline_passed(k))
 			return -1;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -449,8 +448,7 @@ next(void *arg)
 
 	if (stats_due())
 		kprod_stats(k, 0);
-	return k->fatal || sig_caught() || kprod_reader_gone(k) ||
-	    (k->deadline != 0 &&
+	return k->fatal || sig_caught() || (k->deadline != 0 &&
 	    (k->in.nread & 255) == 0 && kprod_deadline_passed(k)) ||
 	    k->deadline_hit ? -1 : 0;
 }
@@ -472,6 +470,7 @@ kprod_input(struct kprod *k, const char *path)
 	k->in.arg = k;
 	/* -K and --envelope lines are validated here, in their parts. */
 	k->in.validate = !k->raw && k->key_delim == NULL && !k->envelope;
+	k->in.keep_blank = k->raw;	/* bytes as they are, as kcat -P */
 	k->in.records_only = 1;	/* kcons -J adds the envelope's level */
 	return cli_input(&k->in, path);
 }

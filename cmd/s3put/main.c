@@ -334,17 +334,16 @@ run(struct s3put *p)
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(tid, NULL);
 	s3put_stats(p, 1);
-	if (obuf_close(&p->out) != 0 && !p->failed)
-		fail(p, p->out.err == EPIPE ? S3PUT_GONE : EX_IOERR,
-		    "stdout: %s", strerror(p->out.err));
+	if (obuf_close(&p->out) != 0 && !p->failed && p->out.err != EPIPE)
+		fail(p, EX_IOERR, "stdout: %s", strerror(p->out.err));
 	log_info("%lu lines read, %lu records, %lu objects stored (%lu "
 	    "records, %zu bytes), %lu requests retried, %lu objects of an "
 	    "earlier run overtaken, %lu records read again and stored "
 	    "already", p->in.nread, p->nrecords, p->nobjects,
 	    p->nstored_records, p->stored_bytes, p->nretries, p->ndropped,
 	    p->nskipped);
-	if (status == 0 && p->failed != S3PUT_GONE)
-		status = p->failed;	/* a reader gone: SIGPIPE's quiet 0 */
+	if (status == 0)
+		status = p->failed;
 	if (status == 0)
 		status = p->input_err;
 	if (status == 0)

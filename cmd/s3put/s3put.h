@@ -32,12 +32,6 @@
 
 enum envelope_mode { ENV_AUTO, ENV_ALWAYS, ENV_NEVER };
 
-/*
- * p->failed when stdout's reader has gone away (EPIPE): the run stops
- * as for a failure, without a word, and exits 0 (cli_stdout_error).
- */
-#define S3PUT_GONE	(-2)
-
 /* One object being built: what the uploader needs to store and ack it. */
 struct object {
 	char		*key;

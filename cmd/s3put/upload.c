@@ -52,10 +52,7 @@ fail(struct s3put *p, int status, const char *fmt, ...)
 	va_end(ap);
 	p->failed = status;
 	pthread_mutex_unlock(&p->mu);
-	if (status == S3PUT_GONE)
-		log_debug("%s: stopping", p->failure);
-	else
-		log_err("%s", p->failure);
+	log_err("%s", p->failure);
 }
 
 static int
@@ -165,8 +162,13 @@ print_ack(struct s3put *p, const struct object *o, const char *etag)
 	    o->last, p->dry_run };
 
 	wire_ack_write(&p->out, &a);
+	/*
+	 * The acks' reader gone (EPIPE, `| head -1`): storing goes on, the
+	 * job, and no more acks are written, nor marks set from them.
+	 */
 	if (obuf_flush(&p->out) != 0 && obuf_error(&p->out) == EPIPE)
-		fail(p, S3PUT_GONE, "the reader of the acks has gone away");
+		log_debug("s3://%s/%s is stored; its ack has no reader",
+		    p->bucket, o->key);
 	else if (obuf_error(&p->out))	/* an ack is flushed as soon as true */
 		fail(p, EX_IOERR, "stdout: %s: s3://%s/%s is stored (%lu "
 		    "records) but its ack is not written", strerror(
@@ -300,7 +302,8 @@ answer(struct s3put *p, struct answer *a)
 {
 	wire_control_write(&p->out, "revoked", a->id, a->topic, a->partition);
 	if (obuf_flush(&p->out) != 0 && obuf_error(&p->out) == EPIPE)
-		fail(p, S3PUT_GONE, "the reader of the acks has gone away");
+		log_debug("the answer to the revoke of %s[%d] has no reader",
+		    a->topic, a->partition);
 	else if (obuf_error(&p->out))
 		fail(p, EX_IOERR, "stdout: %s: the answer to the revoke of "
 		    "%s[%d] is not written", strerror(obuf_error(&p->out)),
@@ -442,9 +445,8 @@ keep:
 			log_err("--spool: could not keep s3://%s/%s: %s",
 			    p->bucket, o->key, strerror(errno));
 		o->spool = NULL;
-	} else if (j->final)	/* the reader gone: SIGPIPE's quiet */
-		log_msg(has_failed(p) == S3PUT_GONE ? LOG_DEBUG : LOG_ERR,
-		    "not stored: %lu records for s3://%s/%s", o->records,
+	} else if (j->final)
+		log_err("not stored: %lu records for s3://%s/%s", o->records,
 		    p->bucket, o->key);
 out:
 	pthread_mutex_lock(&p->mu);

@@ -227,7 +227,7 @@ is "--every 60: SIGTERM while waiting ends it at once with exit 0 (took $took s)
 cnn-fetch --base-url "$URL/ok" --date 2023-05-12 --every 0.2 2>"$T/err" | head -1 >"$T/out"
 is "--every | head -1: ends quietly when the reader goes (exit 0, nothing said)" \
     "${PIPESTATUS[0]} $(wc -l <"$T/out") $(wc -c <"$T/err")" "0 1 0"
-cnn-fetch --base-url examples/replay --date 2023-05-12 >"$T/out" 2>"$T/err"; rc=$?
+(cd "$T" && cnn-fetch --base-url examples/replay --date 2023-05-12) >"$T/out" 2>"$T/err"; rc=$?
 is "--base-url without a scheme: exit 64 at once, one line naming what to use" \
     "$rc $(wc -l <"$T/err") $(grep -c "^cnn-fetch: --base-url examples/replay: needs http://, https:// or file://\$" "$T/err") $(wc -c <"$T/out")" "64 1 1 0"
 mkdir -p "$T/replay"

@@ -35,7 +35,7 @@ both() {
 	fi
 }
 
-F='%t|%p|%o|%k|%K|%s|%S|%h|%T|%%|\x41\x4a\t\\|\q|\x414|\x7e7|%R\n'
+F='%t|%p|%o|%k|%K|%s|%S|%h|%T|%%|\x41\x4a\t\\|\q|\x414|\x7e7|%R|\101|\xAB|\x|\x9|\65A|\%s|\%%s|\\%s|\1234|\x0065|\x41x|\99999999999999999999999|\e\n'
 both "kcat -C -f FORMAT -> kcons -C -f FORMAT: every token, the same bytes" \
     -C -b "$BROKERS" -t src -p 0 -e -f "$F" -- -C -b "$BROKERS" -t src -p 0 -e -f "$F"
 both "  ... as a kcat command line is pasted: -C -b -t -p -o -e -f" \
@@ -48,6 +48,8 @@ both "kcat -C -c 2 -> kcons -c 2" \
     -C -b "$BROKERS" -t src -p 0 -c 2 -f '%s\n' -- -b "$BROKERS" -t src -p 0 -c 2 -f '%s\n'
 both "kcat -C -K DELIM -> kcons -K DELIM: key, delimiter, value" \
     -C -b "$BROKERS" -t src -p 0 -e -K '::' -- -b "$BROKERS" -t src -p 0 -e -K '::'
+both "kcat -C -K '\t' -> kcons -K '\t': a tab, kcat's escapes read" \
+    -C -b "$BROKERS" -t src -p 0 -e -K '\t' -- -b "$BROKERS" -t src -p 0 -e -K '\t'
 both "kcat -C -e (values, one per line) -> kcons -f '%s\\n'" \
     -C -b "$BROKERS" -t src -p 0 -e -- -b "$BROKERS" -t src -p 0 -e -f '%s\n'
 

@@ -12,7 +12,7 @@ s3put --endpoint "$S3_URL" --time-field .t 's3://lake/bad/%Y%m%d/' <"$T/bad" >"$
 is "bad lines (not JSON, no time field): exit 65, the good records stored" \
     "$rc $(stored bad/ | jq -c .a | tr '\n' ' ')" "65 1 2 4 "
 grep_file "  ... each named by line" '^s3put: <stdin>:2: invalid JSON at byte 1: unexpected character$' "$T/err"
-grep_file "  ... with the reason" '^s3put: <stdin>:4: --time-field: no time that s3put reads' "$T/err"
+grep_file "  ... with the reason" '^s3put: <stdin>:4: --time-field .t: no time that s3put reads' "$T/err"
 is "  ... times as text, ISO 8601 with Z, and epoch seconds all land on the right day" "$(s3_keys lake bad/ | cut -d/ -f2 | sort -u)" 20230512
 s3put --endpoint "$S3_URL" --on-error=fail --time-field .t 's3://lake/fail/%Y%m%d/' <"$T/bad" >"$T/acks" 2>"$T/err"; rc=$?
 is "--on-error=fail: exit 65 at line 2; the record before it stored and acked" \

@@ -2,14 +2,14 @@
  * jsonl.c - libFuzzer harness for the line reader (lib/jsonl.c).
  *
  * Input: byte 0 sets max_line (1..64, or 4096 when it is 0), byte 1
- * the flags (bit 0: validate lines, bit 1: records only, no envelope)
- * and how the stream is cut into reads; the rest is the stream.  It is sent through a SOCK_SEQPACKET
+ * the flags (bit 0: validate lines, bit 1: records only, no envelope,
+ * bit 2: keep blank lines) and how the stream is cut into reads; the rest is the stream.  It is sent through a SOCK_SEQPACKET
  * socket, so each read(2) of the reader returns one piece, at places
  * the fuzzer chooses.  What the reader returns is held against a
  * model of jsonl.h's contract written from the whole stream: lines cut
  * at '\n', one '\r' before it dropped, a last line without '\n'
  * counted, a line over max_line reported (as JSONL_TOO_LONG) and
- * skipped, and the line numbers.
+ * skipped, a blank line skipped (unless kept), and the line numbers.
  */
 #include <sys/socket.h>
 
@@ -23,14 +23,31 @@
 #define FUZZ_MAX_LEN	(1 << 16)
 #define MAX_PIECES	64	/* stays well inside the socket's buffer */
 
-/* What the next line must be, from the stream alone. */
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/*
+ * What the next line must be, from the stream alone; *skipped counts
+ * the blank lines passed over before it.
+ */
 static enum jsonl_status
 model_next(const char *s, size_t len, size_t *pos, size_t max_line,
-    int validate, int records_only, const char **line, size_t *n)
+    int validate, int records_only, int keep_blank, const char **line,
+    size_t *n, unsigned long *skipped)
 {
 	const char *nl;
 	size_t l;
 
+	*skipped = 0;
+again:
 	if (*pos >= len)
 		return JSONL_EOF;
 	*line = s + *pos;
@@ -41,6 +58,10 @@ model_next(const char *s, size_t len, size_t *pos, size_t max_line,
 		l--;
 	if (l > max_line)
 		return JSONL_TOO_LONG;
+	if (!keep_blank && blank(*line, l)) {
+		(*skipped)++;
+		goto again;
+	}
 	*n = l;
 	if (validate && (records_only ? json_validate(*line, l, NULL) :
 	    json_validate_line(*line, l, NULL)) == -1)
@@ -57,9 +78,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum jsonl_status st, want;
 	const char *s, *line, *mline;
 	size_t len, max_line, off, piece, pos = 0, n, mn;
-	unsigned long lines = 0;
+	unsigned long lines = 0, skipped;
 	unsigned int seed;
-	int sv[2], validate, records_only, i;
+	int sv[2], validate, records_only, keep_blank, i;
 	char msg[256];
 
 	if (size < 2 || size > FUZZ_MAX_LEN)
@@ -67,7 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	max_line = data[0] == 0 ? 4096 : 1 + (data[0] & 63);
 	validate = data[1] & 1;
 	records_only = data[1] >> 1 & 1;
-	seed = data[1] >> 2;
+	keep_blank = data[1] >> 2 & 1;
+	seed = data[1] >> 3;
 	s = (const char *)data + 2;
 	len = size - 2;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
@@ -86,14 +108,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	r.validate = validate;
 	r.records_only = records_only;
+	r.keep_blank = keep_blank;
 	for (;;) {
 		st = jsonl_next(&r, &line, &n);
 		want = model_next(s, len, &pos, max_line, validate,
-		    records_only, &mline, &mn);
+		    records_only, keep_blank, &mline, &mn, &skipped);
 		if (st != want)
 			abort();
 		if (st == JSONL_EOF)
 			break;
+		lines += skipped;
 		if (r.lineno != ++lines)
 			abort();
 		if (st == JSONL_LINE && (n != mn || memcmp(line, mline, n) != 0))

@@ -66,6 +66,32 @@ envelope_message_tests(void)
 	    "\"timestamp\":5,\"key\":\"caf\\u00e9\",\"headers\":{\"h\":\"1\","
 	    "\"h\":null,\"\\u0041\":\"a\\/b\"},\"value\": { \"a\" : 1e300 } }", &e,
 	    &why);
+	{
+		static const char *const bad[] = { "-5", "1.5", "\"x\"",
+		    "99999999999999999999", "true" };
+		static const char *const none[] = { "null", "-1" };
+		char line[256];
+		struct wire_envelope b;
+		const char *w;
+		int i, refused = 0, taken = 0;
+
+		for (i = 0; i < 5; i++) {
+			snprintf(line, sizeof(line), "{\"topic\":\"q\","
+			    "\"partition\":0,\"offset\":1,\"timestamp\":%s,"
+			    "\"value\":1}", bad[i]);
+			refused += env(line, &b, &w) == -1 &&
+			    strstr(w, "timestamp") != NULL;
+		}
+		for (i = 0; i < 2; i++) {
+			snprintf(line, sizeof(line), "{\"topic\":\"q\","
+			    "\"partition\":0,\"offset\":1,\"ts\":%s,"
+			    "\"payload\":\"1\"}", none[i]);
+			taken += env(line, &b, &w) == 0 && b.timestamp == -1;
+		}
+		TAP_OK(refused == 5 && taken == 2, "a timestamp that is no "
+		    "milliseconds (-5, 1.5, a string, too big, true) is "
+		    "refused, said; null and kcat's -1 are none");
+	}
 	dst = malloc(e.vlen);
 	n = wire_envelope_value(&e, dst, &v);
 	TAP_OK(n == 15 && memcmp(v, "{ \"a\" : 1e300 }", 15) == 0,
