@@ -47,3 +47,15 @@ num_parse_seconds(const char *s, long long lo_ms, long long hi_ms,
 	*ms = whole;
 	return 0;
 }
+
+int
+num_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -16,4 +16,7 @@ int	num_parse(const char *s, long long lo, long long hi, long long *out);
 int	num_parse_seconds(const char *s, long long lo_ms, long long hi_ms,
 	    long long *ms);
 
+/* A hex digit's value (0 to 15), or -1 for any other character. */
+int	num_hexval(char c);
+
 #endif

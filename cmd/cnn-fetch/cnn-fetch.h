@@ -29,6 +29,7 @@ struct seen;
  */
 #define CNN_STOP_MS	1000
 #define CNN_MIN_TRY_MS	500	/* no request with less time than that */
+#define CNN_SLEEP_SLACK_MS 100	/* what a retry's sleep may overrun by */
 
 /* The parts of an answer that matter, from its header lines. */
 struct answer {

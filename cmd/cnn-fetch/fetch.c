@@ -272,7 +272,7 @@ fetch_get(struct fetch *f, const char *url)
 		}
 		if (retryable && f->deadline != 0 && attempt <= f->retries &&
 		    clock_left_ms(f->deadline, LLONG_MAX) < delay +
-		    CNN_MIN_TRY_MS) {
+		    CNN_MIN_TRY_MS + CNN_SLEEP_SLACK_MS) {
 			log_err("%s: %s (gave up after %d attempt%s: no time "
 			    "for another before the deadline)", url, why,
 			    attempt, attempt == 1 ? "" : "s");

@@ -19,6 +19,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "num.h"
 #include "obuf.h"
 
 #include "kcons.h"
@@ -34,18 +35,6 @@ struct kfmt {
 	char		*lit;		/* every literal's bytes */
 	size_t		 litlen;
 };
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Add one piece; a literal byte joins the literal before it. */
 static void
@@ -79,7 +68,7 @@ number(const char *s, size_t n, size_t *i, int base)
 	unsigned long v = 0;
 	int d;
 
-	while (*i + 1 < n && (d = hexval(s[*i + 1])) != -1 && d < base) {
+	while (*i + 1 < n && (d = num_hexval(s[*i + 1])) != -1 && d < base) {
 		v = v > (ULONG_MAX - (unsigned long)d) / (unsigned long)base ?
 		    ULONG_MAX : v * (unsigned long)base + (unsigned long)d;
 		(*i)++;

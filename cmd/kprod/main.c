@@ -133,18 +133,6 @@ kprod_defaults(rd_kafka_conf_t *conf)
 	return CLI_GO_ON;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* -H NAME=VALUE: the name copied, the value borrowed from argv. */
 static int
 header_option(struct kprod *k, const char *arg)
@@ -204,8 +192,8 @@ delim_option(struct kprod *k, const char *arg)
 			d[n++] = '\r';
 			break;
 		case 'x':
-			if ((hi = hexval(arg[i + 1])) >= 0 &&
-			    (lo = hexval(arg[i + 2])) >= 0) {
+			if ((hi = num_hexval(arg[i + 1])) >= 0 &&
+			    (lo = num_hexval(arg[i + 2])) >= 0) {
 				d[n++] = (char)(hi * 16 + lo);
 				i += 2;
 				break;

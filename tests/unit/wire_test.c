@@ -48,6 +48,31 @@ env(const char *line, struct wire_envelope *e, const char **why)
 }
 
 /*
+ * The envelope's headers as "name=value;" ("NULL" for a null value),
+ * decoded into a buffer of exactly the member's length (malloc'd, so
+ * that ASan sees a write past it).  wire_headers_next's last answer.
+ */
+static int
+headers_string(const struct wire_envelope *e, char *got, size_t len)
+{
+	struct wire_headers h;
+	const char *why, *name, *val;
+	size_t nl, vl, used = 0;
+	char *dst = malloc(e->hlen);
+	int r = -1;
+
+	got[0] = '\0';
+	if (wire_headers_begin(&h, e, dst, &why) == 0)
+		while ((r = wire_headers_next(&h, &name, &nl, &val, &vl,
+		    &why)) == 1 && used < len)
+			used += (size_t)snprintf(got + used, len - used,
+			    "%.*s=%.*s;", (int)nl, name, val ? (int)vl : 4,
+			    val ? val : "NULL");
+	free(dst);
+	return r;
+}
+
+/*
  * What kprod --envelope makes of an envelope: the value, key and
  * headers, decoded into buffers of exactly the member's length
  * (malloc'd, so that ASan sees a write past them).
@@ -59,7 +84,7 @@ envelope_message_tests(void)
 	struct wire_headers h;
 	const char *why, *v, *name, *val;
 	char *dst, got[256];
-	size_t n, nl, vl, used;
+	size_t n, nl, vl;
 	int r = -1;
 
 	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
@@ -102,17 +127,9 @@ envelope_message_tests(void)
 	TAP_OK(n == 5 && memcmp(v, "caf\xc3\xa9", 5) == 0,
 	    "  ... its key decoded (UTF-8)");
 	free(dst);
-	dst = malloc(e.hlen);
-	used = 0;
-	if (wire_headers_begin(&h, &e, dst, &why) == 0)
-		while ((r = wire_headers_next(&h, &name, &nl, &val, &vl,
-		    &why)) == 1)
-			used += (size_t)snprintf(got + used, sizeof(got) - used,
-			    "%.*s=%.*s;", (int)nl, name, val ? (int)vl : 4,
-			    val ? val : "NULL");
+	headers_string(&e, got, sizeof(got));
 	TAP_OK(strcmp(got, "h=1;h=NULL;A=a/b;") == 0, "  ... its headers "
 	    "in order, duplicates kept, null kept, names decoded: %s", got);
-	free(dst);
 
 	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,\"tstype\":"
 	    "\"create\",\"ts\":7,\"broker\":1,\"headers\":[\"h\",\"1\",\"h\","
@@ -125,18 +142,9 @@ envelope_message_tests(void)
 	free(dst);
 	TAP_OK(wire_envelope_key(&e, NULL, &v) == 0 && v == NULL,
 	    "  ... a null key: none");
-	dst = malloc(e.hlen);
-	used = 0;
-	got[0] = '\0';
-	if (wire_headers_begin(&h, &e, dst, &why) == 0)
-		while ((r = wire_headers_next(&h, &name, &nl, &val, &vl,
-		    &why)) == 1)
-			used += (size_t)snprintf(got + used, sizeof(got) - used,
-			    "%.*s=%.*s;", (int)nl, name, val ? (int)vl : 4,
-			    val ? val : "NULL");
+	r = headers_string(&e, got, sizeof(got));
 	TAP_OK(r == 0 && strcmp(got, "h=1;h=;x=NULL;") == 0, "  ... its "
 	    "headers array: pairs in order: %s", got);
-	free(dst);
 
 	(void)env("{\"topic\":\"q\",\"partition\":0,\"offset\":1,"
 	    "\"payload\":null}", &e, &why);
