@@ -21,7 +21,7 @@ CC	?= cc
 OPT	?= -O2
 CFLAGS	?= $(OPT) -g
 WARN	 = -Wall -Wextra
-PKGS	 = rdkafka libcurl zlib libcrypto
+PKGS	 = rdkafka libcurl zlib libdeflate libisal libcrypto
 
 # pkg-config is asked when a recipe first needs its answer, never when
 # this file is read: `make demo` and `make check` install the packages
@@ -39,7 +39,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -D_GNU_SOURCE
 KAFKA_LIBS = $(call memo,KAFKA_LIBS,$(call pkg,--libs rdkafka) -lpthread)
 CURL_LIBS  = $(call memo,CURL_LIBS,$(call pkg,--libs libcurl))
 JQ_LIBS	 = -ljq -lonig
-S3_LIBS	 = $(call memo,S3_LIBS,$(CURL_LIBS) $(call pkg,--libs zlib libcrypto) -lpthread)
+S3_LIBS	 = $(call memo,S3_LIBS,$(CURL_LIBS) $(call pkg,--libs zlib libdeflate libisal libcrypto) -lpthread)
 LDLIBS	 = $(KAFKA_LIBS) $(S3_LIBS) $(JQ_LIBS)
 
 # Each tool links only the libraries it uses.

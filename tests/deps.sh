@@ -7,7 +7,7 @@
 # before this has run: the Makefile asks pkg-config only afterwards.
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PKGS="gcc libc6-dev make pkg-config librdkafka-dev libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev libssl-dev jq awscli python3"
+PKGS="gcc libc6-dev make pkg-config librdkafka-dev libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev libdeflate-dev libisal-dev libssl-dev jq awscli python3"
 # clang builds the second sanitizer run and the fuzzers; its ASan, UBSan
 # and libFuzzer runtimes are in libclang-rt-14-dev, which clang only
 # recommends.

@@ -20,49 +20,49 @@
 #include "tmpl.h"
 
 static int
-grow(struct batch *b, size_t need)
+grow(char **buf, size_t *cap, size_t len, size_t need)
 {
-	size_t cap = b->cap ? b->cap : 256 * 1024;
+	size_t c = *cap ? *cap : 64 * 1024;
 	char *nb;
 
-	while (cap - b->len < need)
-		cap *= 2;
-	if (cap == b->cap)
+	while (c - len < need)
+		c *= 2;
+	if (c == *cap)
 		return 0;
-	if ((nb = realloc(b->buf, cap)) == NULL)
+	if ((nb = realloc(*buf, c)) == NULL)
 		return -1;
-	b->buf = nb;
-	b->cap = cap;
+	*buf = nb;
+	*cap = c;
 	return 0;
 }
 
-/* Compress (or copy) data into the batch; finish ends the gzip stream. */
+/*
+ * Add data to the batch: copied as is (--no-gzip), or into its chunk,
+ * sent to be compressed once GZ_CHUNK is there (gz.c).  Past
+ * GZ_PENDING_MAX in all open batches' chunks, every chunk is sent.
+ */
 int
-batch_add(struct s3put *p, struct batch *b, const char *data, size_t len,
-    int finish)
+batch_add(struct s3put *p, struct batch *b, const char *data, size_t len)
 {
-	int zr;
+	struct batch *o;
 
 	if (!p->gzip) {
-		if (grow(b, len) == -1)
+		if (grow(&b->buf, &b->cap, b->len, len) == -1)
 			return -1;
 		memcpy(b->buf + b->len, data, len);
 		b->len += len;
 		return 0;
 	}
-	b->z.next_in = (Bytef *)(uintptr_t)data;
-	b->z.avail_in = (uInt)len;
-	do {
-		if (grow(b, 64 * 1024) == -1)
-			return -1;
-		b->z.next_out = (Bytef *)b->buf + b->len;
-		b->z.avail_out = (uInt)(b->cap - b->len);
-		zr = deflate(&b->z, finish ? Z_FINISH : Z_NO_FLUSH);
-		b->len = b->cap - b->z.avail_out;
-		if (zr == Z_STREAM_ERROR)
-			return -1;
-	} while (b->z.avail_in > 0 || (finish && zr != Z_STREAM_END) ||
-	    b->z.avail_out == 0);
+	if (grow(&b->in, &b->incap, b->inlen, len) == -1)
+		return -1;
+	memcpy(b->in + b->inlen, data, len);
+	b->inlen += len;
+	p->pending += len;
+	if (b->inlen >= GZ_CHUNK)
+		gz_submit(p, b);
+	if (p->pending > GZ_PENDING_MAX)
+		for (o = p->open; o != NULL; o = o->next)
+			gz_submit(p, o);
 	return 0;
 }
 
@@ -78,30 +78,45 @@ batch_hand_part(struct s3put *p, struct batch *b)
 	hand_over(p, b->obj, data, len, 0);
 }
 
-/* Close a batch: finish the stream, hand the rest over, free it. */
-void
-batch_close(struct s3put *p, struct batch *b)
+/* Unlink a batch from the open ones and free it (its object is handed). */
+static void
+batch_free(struct s3put *p, struct batch *b)
 {
 	struct batch **pp;
-	char *data;
-	size_t len;
 
-	if (p->gzip && batch_add(p, b, "", 0, 1) == -1)
-		log_err("compressing s3://%s/%s failed", p->bucket,
-		    b->obj->key);
-	if (p->gzip)
-		deflateEnd(&b->z);
-	data = b->buf;
-	len = b->len;
-	b->buf = NULL;
-	hand_over(p, b->obj, data, len, 1);
 	for (pp = &p->open; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == b) {
 			*pp = b->next;
 			break;
 		}
+	p->pending -= b->inlen;
+	free(b->in);
+	free(b->buf);
 	free(b->prefix);
 	free(b);
+}
+
+/*
+ * Close a batch: its last chunk compressed and the member ended, the
+ * rest handed over.  A batch that lost a chunk (out of memory, said) is
+ * not stored: what was begun of it is undone and nothing is acked.
+ */
+void
+batch_close(struct s3put *p, struct batch *b)
+{
+	char *data;
+	size_t len;
+
+	if (p->gzip && gz_finish(p, b) == -1) {
+		hand_job(p, &(struct job){ b->obj, NULL, 0, 1, 1, NULL });
+		batch_free(p, b);
+		return;
+	}
+	data = b->buf;
+	len = b->len;
+	b->buf = NULL;
+	hand_over(p, b->obj, data, len, 1);
+	batch_free(p, b);
 }
 
 /*
@@ -113,25 +128,15 @@ batch_close(struct s3put *p, struct batch *b)
 void
 batch_drop(struct s3put *p, struct batch *b)
 {
-	struct batch **pp;
-
-	if (p->gzip)
-		deflateEnd(&b->z);
-	free(b->buf);
-	b->buf = NULL;
+	b->dropped = 1;
+	gz_drain(p);		/* its chunks in the ring, thrown away */
 	p->nrevoked += b->obj->records;
 	log_info("%s[%d] revoked: %lu records (offsets %lld-%lld) not stored "
 	    "here; the partition's next owner reads them again",
 	    b->obj->topic, b->obj->partition, b->obj->records, b->obj->first,
 	    b->obj->last);
 	hand_job(p, &(struct job){ b->obj, NULL, 0, 1, 1, NULL });
-	for (pp = &p->open; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == b) {
-			*pp = b->next;
-			break;
-		}
-	free(b->prefix);
-	free(b);
+	batch_free(p, b);
 }
 
 /*
@@ -198,9 +203,6 @@ batch_open(struct s3put *p, const char *prefix, const char *topic,
 			log_warn("--spool %s: %s", p->spool_dir,
 			    strerror(errno));
 	}
-	if (p->gzip && deflateInit2(&b->z, p->level, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		goto oom;
 	b->obj = o;
 	b->opened_ms = clock_mono_ms();
 	b->next = p->open;

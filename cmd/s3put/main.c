@@ -14,7 +14,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <openssl/rand.h>
+#include <sched.h>
+#include <zlib.h>
 
 #include "cli.h"
 #include "json.h"
@@ -29,7 +32,8 @@ enum {
 	OPT_ENVELOPE = CLI_LONG, OPT_GZIP_LEVEL, OPT_MAX_AGE, OPT_MAX_BYTES,
 	OPT_MAX_LINE, OPT_MAX_RECORDS, OPT_NO_ENVELOPE, OPT_NO_GZIP,
 	OPT_ON_ERROR, OPT_PART_SIZE, OPT_SPOOL, OPT_TIME_FIELD, OPT_ACL,
-	OPT_SSE, OPT_SSE_KMS_KEY_ID, OPT_STORAGE_CLASS, OPT_DRY_RUN
+	OPT_SSE, OPT_SSE_KMS_KEY_ID, OPT_STORAGE_CLASS, OPT_DRY_RUN,
+	OPT_THREADS
 };
 
 static const struct option longopts[] = {
@@ -49,6 +53,7 @@ static const struct option longopts[] = {
 	{ "sse", required_argument, NULL, OPT_SSE },
 	{ "sse-kms-key-id", required_argument, NULL, OPT_SSE_KMS_KEY_ID },
 	{ "storage-class", required_argument, NULL, OPT_STORAGE_CLASS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 	CLI_S3_LONGOPTS,
 	CLI_LONGOPTS
@@ -68,9 +73,9 @@ static struct cli cli = {
 	"[--retry-delay SECONDS]\n"
 	"             [--spool DIR] [--sse AES256 | aws:kms] "
 	"[--sse-kms-key-id ID]\n"
-	"             [--storage-class CLASS] [--time-field PATH] "
-	"[--timeout SECONDS]\n"
-	"             s3://BUCKET/TEMPLATE\n",
+	"             [--storage-class CLASS] [--threads N] "
+	"[--time-field PATH]\n"
+	"             [--timeout SECONDS] s3://BUCKET/TEMPLATE\n",
 
 	"Store JSON lines from stdin in S3 as batched, gzip'd JSON-lines "
 	"objects;\nprint one ack line per object S3 has confirmed.\n\n"
@@ -102,6 +107,8 @@ static struct cli cli = {
 	"      --sse ALGORITHM    server-side encryption: AES256 or aws:kms\n"
 	"      --sse-kms-key-id ID  the KMS key of --sse aws:kms\n"
 	"      --storage-class CLASS  STANDARD_IA, INTELLIGENT_TIERING, ...\n"
+	"      --threads N        compressing threads (the CPUs it may use, "
+	"at most 4)\n"
 	"      --time-field PATH  the record's time for the template "
 	"(.last_updated)\n"
 	CLI_S3_HELP,
@@ -179,6 +186,19 @@ one_of(const char *opt, const char *arg, const char **vals, const char **out)
 	return EX_USAGE;
 }
 
+/* The CPUs s3put may run on (taskset, cpusets), at most GZ_THREADS_MAX. */
+static int
+default_threads(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == -1)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > GZ_THREADS_MAX ? GZ_THREADS_MAX : n;
+}
+
 /* One of s3put's own options: CLI_GO_ON or the exit status. */
 static int
 option(struct s3put *p, int ch, const char *arg)
@@ -217,6 +237,11 @@ option(struct s3put *p, int ch, const char *arg)
 		break;
 	case OPT_NO_GZIP:
 		p->gzip = 0;
+		break;
+	case OPT_THREADS:
+		if (cli_number("--threads", arg, 1, 64, &v) == -1)
+			return EX_USAGE;
+		p->threads = (int)v;
 		break;
 	case OPT_ON_ERROR:
 		if (cli_on_error(arg, &p->in.on_error) == -1)
@@ -323,11 +348,15 @@ run(struct s3put *p)
 		log_err("cannot start the upload thread");
 		return EX_OSERR;
 	}
-	if (p->spool_dir != NULL)
+	if (p->gzip && gz_start(p) == -1) {
+		log_err("cannot start the compressing threads");
+		status = EX_OSERR;
+	} else if (p->spool_dir != NULL)
 		status = replay_spool(p);
 	if (status == 0 && !has_failed(p))
 		read_input(p);
 	close_all(p);		/* EOF, a signal or a failure: flush all */
+	gz_stop(p);
 	pthread_mutex_lock(&p->mu);
 	p->done = 1;
 	pthread_cond_broadcast(&p->cv);
@@ -363,8 +392,8 @@ main(int argc, char **argv)
 
 	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
 		return st;
-	snprintf(libs, sizeof(libs), "zlib %s, %s", zlibVersion(),
-	    curl_version());
+	snprintf(libs, sizeof(libs), "libdeflate %s, zlib %s, %s",
+	    LIBDEFLATE_VERSION_STRING, zlibVersion(), curl_version());
 	cli.libs = libs;
 	p.max_records = 100000;
 	p.max_bytes = 64 * 1024 * 1024;
@@ -373,6 +402,7 @@ main(int argc, char **argv)
 	p.in.max_line = JSONL_DEFAULT_MAX_LINE;
 	p.gzip = 1;
 	p.level = 6;
+	p.threads = default_threads();
 	cli_s3_defaults(&p.s3);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
 	    NULL)) != -1)

@@ -277,8 +277,8 @@ take(void *arg, const char *name, unsigned long lineno, const char *line,
 		p->input_err = EX_SOFTWARE;
 		return 0;
 	}
-	if (batch_add(p, b, rec, reclen, 0) == -1 ||
-	    batch_add(p, b, "\n", 1, 0) == -1) {
+	if (batch_add(p, b, rec, reclen) == -1 ||
+	    batch_add(p, b, "\n", 1) == -1) {
 		log_err("out of memory");
 		p->input_err = EX_OSERR;
 		return 0;
@@ -332,6 +332,7 @@ wait_input(void *arg, int fd)
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	long long next;
 
+	gz_reap_done(p);	/* parts compressed meanwhile go on to S3 */
 	for (;;) {
 		if (sig_caught() || has_failed(p))
 			return -1;

@@ -18,9 +18,9 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include "cli.h"
 #include "jsonl.h"
@@ -29,6 +29,9 @@
 
 #define KEY_MAX		1024
 #define MIN_PART	(5 * 1024 * 1024)
+#define GZ_CHUNK	(1024 * 1024)	/* compressed apart (gz.c) */
+#define GZ_PENDING_MAX	(8 * 1024 * 1024) /* raw, in all open batches */
+#define GZ_THREADS_MAX	4		/* by default */
 
 enum envelope_mode { ENV_AUTO, ENV_ALWAYS, ENV_NEVER };
 
@@ -56,7 +59,13 @@ struct batch {
 	char		*prefix;	/* rendered template, "{offset}" kept */
 	size_t		 raw;		/* uncompressed bytes */
 	long long	 opened_ms;
-	z_stream	 z;
+	char		*in;		/* raw, not yet sent to compress */
+	size_t		 inlen, incap;
+	uint32_t	 crc;		/* of the chunks reaped (gz.c) */
+	uint64_t	 isize;
+	int		 begun;		/* the gzip header is written */
+	int		 broken;	/* a chunk was lost: not stored */
+	int		 dropped;	/* revoked: its chunks are thrown away */
 	char		*buf;		/* compressed, not yet handed over */
 	size_t		 len, cap;
 	struct batch	*next;
@@ -90,6 +99,9 @@ struct s3put {
 	size_t		 max_bytes, part_size;
 	long long	 max_age_ms;
 	int		 gzip, level;
+	int		 threads;	/* --threads: compressing */
+	struct gz	*gz;		/* gz.c's, the main thread's */
+	size_t		 pending;	/* raw bytes in open batches' b->in */
 	int		 dry_run;	/* --dry-run: say, store nothing */
 	int		 said_clock;	/* warned: a key's time from the clock */
 	int		 no_overtake;	/* the uploader's: nothing is deleted */
@@ -163,12 +175,21 @@ struct batch *batch_open(struct s3put *, const char *prefix,
 	    const char *topic, size_t topiclen, int partition,
 	    long long offset);
 int	 batch_add(struct s3put *, struct batch *, const char *data,
-	    size_t len, int finish);
+	    size_t len);
 void	 batch_hand_part(struct s3put *, struct batch *);
 void	 batch_close(struct s3put *, struct batch *);
 void	 batch_drop(struct s3put *, struct batch *);
 void	 close_all(struct s3put *);
 long long close_aged(struct s3put *);
+
+/* gz.c */
+const char *gz_library(int level);
+int	 gz_start(struct s3put *);
+void	 gz_submit(struct s3put *, struct batch *);
+int	 gz_finish(struct s3put *, struct batch *);
+void	 gz_drain(struct s3put *);
+void	 gz_reap_done(struct s3put *);
+void	 gz_stop(struct s3put *);
 
 /* records.c */
 void	 read_input(struct s3put *);

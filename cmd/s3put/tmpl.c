@@ -202,7 +202,11 @@ tmpl_render(const struct tmpl *t, time_t when, const char *topic,
 	size_t len = 0, i, n;
 	int k;
 
-	gmtime_r(&when, &tm);
+	for (i = 0; i < t->nparts; i++)	/* the clock's time, only if used */
+		if (t->parts[i].kind == P_TEXT && t->parts[i].has_conv) {
+			gmtime_r(&when, &tm);
+			break;
+		}
 	for (i = 0; i < t->nparts; i++) {
 		const struct part *p = &t->parts[i];
 

@@ -94,6 +94,45 @@ is "  ... the AWS CLI reads it back whole" "$(gzcat_objects multi/ | cmp - "$T/b
 is "  ... peak RSS within 2 x part size + 32 MiB ($(cat "$T/rss") KB for a $(($(wc -c <"$T/big.jsonl") / 1048576)) MB object)" \
     "$(( $(cat "$T/rss") < (2 * 5 + 32) * 1024 ))" 1
 
+# --- compression: libdeflate in 1 MiB chunks, joined into one member ------
+# 4 MB of quote lines: 4 chunks, joined into one object of one part.
+quote_lines 80000 >"$T/q8.jsonl"	# 4.3 MB
+for t in 1 3; do
+	s3put --endpoint "$S3_URL" --threads $t --max-bytes 1G --max-records 1000000 \
+	    "s3://lake/thr$t/" <"$T/q8.jsonl" >"$T/acks$t" 2>"$T/err"; echo $? >"$T/rc$t"
+	aws3 s3 cp "s3://lake/$(jq -r .key "$T/acks$t")" "$T/thr$t.gz" >/dev/null
+done
+is "--threads 1 and 3: exit 0, the same object bytes (chunks cut by the data, not the threads)" \
+    "$(cat "$T/rc1") $(cat "$T/rc3") $(cmp -s "$T/thr1.gz" "$T/thr3.gz" && echo same)" "0 0 same"
+is "  ... one gzip member holding all $(wc -l <"$T/q8.jsonl") lines, nothing after it, gzip -t clean" \
+    "$(/usr/bin/python3 -c '
+import sys, zlib
+d = open(sys.argv[1], "rb").read()
+z = zlib.decompressobj(31)
+out = z.decompress(d)
+print(z.eof, len(z.unused_data), out == open(sys.argv[2], "rb").read())' "$T/thr3.gz" "$T/q8.jsonl") $(gzip -t "$T/thr3.gz" && echo clean)" \
+    "True 0 True clean"
+is "  ... stored smaller than gzip -6 makes it" \
+    "$(( $(stat -c %s "$T/thr3.gz") < $(gzip -6 -c "$T/q8.jsonl" | wc -c) ))" 1
+for l in 1 2 9; do
+	s3put --dry-run --gzip-level $l --max-bytes 1G --max-records 1000000 \
+	    "s3://lake/lvl/" <"$T/q8.jsonl" >"$T/lvl$l" 2>/dev/null
+done
+is "--gzip-level 1 is libdeflate's 2 (the same bytes as 2); 9 smaller still" \
+    "$(jq .bytes "$T/lvl1") $(( $(jq .bytes "$T/lvl9") < $(jq .bytes "$T/lvl2") ))" "$(jq .bytes "$T/lvl2") 1"
+for a in 0 65 x 1.5; do
+	s3put --threads "$a" s3://lake/t/ </dev/null >/dev/null 2>"$T/err$a"; echo $? >>"$T/rcs"
+done
+is "--threads 0, 65, x, 1.5: exit 64 each, one line naming --threads" \
+    "$(tr '\n' ' ' <"$T/rcs")$(cat "$T"/err0 "$T"/err65 "$T"/errx "$T"/err1.5 | grep -c -- '--threads')" "64 64 64 64 4"
+# A record far larger than a chunk, and records that straddle chunks.
+awk 'BEGIN { s = sprintf("%3000000s", ""); gsub(/ /, "x", s); printf "{\"big\":\"%s\"}\n", s;
+	for (i = 0; i < 30000; i++) printf "{\"i\":%d}\n", i }' >"$T/huge.jsonl"
+s3put --endpoint "$S3_URL" --max-line 4M --threads 2 --max-bytes 1G --max-records 1000000 \
+    's3://lake/huge/' <"$T/huge.jsonl" >"$T/acks" 2>"$T/err"; rc=$?
+is "a 3 MB record and 30000 small ones: exit 0, read back byte for byte" \
+    "$rc $(gzcat_objects huge/ | cmp - "$T/huge.jsonl" && echo same)" "0 same"
+
 # --- faults: 500, SlowDown, a dropped connection mid-part, a slow answer ---
 cat >"$T/rules" <<'EOF'
 [{"match": "^PUT /lake/faults/[^?]*$", "action": "500", "times": 2},
