@@ -53,58 +53,90 @@ past_end(const struct bits *b)
 }
 
 #define MAXBITS	15
+#define FASTBITS 10	/* longer codes are rare: decoded a bit at a time */
 
-/* A decoding table: 2^bits entries of symbol << 4 | code length. */
+/*
+ * A decoding table: for each FASTBITS-bit lookahead, symbol << 4 | code
+ * length, 0 for a code longer than FASTBITS (or none); for those, the
+ * counts per length and the symbols in code order (as zlib's puff.c).
+ */
 struct huff {
-	uint16_t	 t[1 << MAXBITS];
-	unsigned	 bits;
+	uint16_t	 t[1 << FASTBITS];
+	uint16_t	 count[MAXBITS + 1];
+	uint16_t	 sym[320];
 };
 
 /* Canonical codes from lengths (RFC 1951 3.2.2); -1 if oversubscribed. */
 static int
 huff_build(struct huff *h, const unsigned char *lens, unsigned n)
 {
-	unsigned count[MAXBITS + 1] = { 0 }, next[MAXBITS + 1];
-	unsigned s, l, code, rev, i, step, maxl = 0;
+	unsigned offs[MAXBITS + 1], next[MAXBITS + 1];
+	unsigned s, l, code, rev, i;
 	int left = 1;
 
+	memset(h->count, 0, sizeof(h->count));
 	for (s = 0; s < n; s++)
-		count[lens[s]]++;
-	count[0] = 0;
+		h->count[lens[s]]++;
+	h->count[0] = 0;
 	for (l = 1; l <= MAXBITS; l++) {
-		left = (left << 1) - (int)count[l];
+		left = (left << 1) - (int)h->count[l];
 		if (left < 0)
 			return -1;
-		if (count[l])
-			maxl = l;
 	}
-	h->bits = maxl ? maxl : 1;
-	memset(h->t, 0, sizeof(h->t[0]) << h->bits);
+	offs[1] = 0;
+	for (l = 1; l < MAXBITS; l++)
+		offs[l + 1] = offs[l] + h->count[l];
+	for (s = 0; s < n; s++)
+		if (lens[s] != 0)
+			h->sym[offs[lens[s]]++] = (uint16_t)s;
+	memset(h->t, 0, sizeof(h->t));
 	code = 0;
 	for (l = 1; l <= MAXBITS; l++) {
-		code = (code + count[l - 1]) << 1;
+		code = (code + h->count[l - 1]) << 1;
 		next[l] = code;
 	}
 	for (s = 0; s < n; s++) {
-		if ((l = lens[s]) == 0)
+		if ((l = lens[s]) == 0 || l > FASTBITS)
 			continue;
 		code = next[l]++;
 		for (rev = 0, i = 0; i < l; i++)
 			rev |= ((code >> i) & 1) << (l - 1 - i);
-		for (step = 1u << l, i = rev; i < (1u << h->bits); i += step)
+		for (i = rev; i < (1u << FASTBITS); i += 1u << l)
 			h->t[i] = (uint16_t)(s << 4 | l);
 	}
 	return 0;
 }
 
-/* One symbol, or -1 for a code no table entry has. */
+/* A code longer than FASTBITS, a bit at a time (puff.c's decode). */
+static int
+decode_slow(struct bits *b, const struct huff *h)
+{
+	uint32_t w = peek32(b);
+	int code = 0, first = 0, index = 0, count;
+	unsigned l;
+
+	for (l = 1; l <= MAXBITS; l++) {
+		code |= (int)((w >> (l - 1)) & 1);
+		count = h->count[l];
+		if (code - count < first) {
+			b->pos += l;
+			return h->sym[index + (code - first)];
+		}
+		index += count;
+		first = (first + count) << 1;
+		code <<= 1;
+	}
+	return -1;
+}
+
+/* One symbol, or -1 for a code the table does not have. */
 static inline int
 decode(struct bits *b, const struct huff *h)
 {
-	uint16_t e = h->t[peek32(b) & ((1u << h->bits) - 1)];
+	uint16_t e = h->t[peek32(b) & ((1u << FASTBITS) - 1)];
 
 	if ((e & 15) == 0)
-		return -1;
+		return decode_slow(b, h);
 	b->pos += e & 15;
 	return e >> 4;
 }

@@ -1,8 +1,8 @@
 # The two tools with threads of their own under ThreadSanitizer (make
 # tsan and make check build them into $QP_TSAN_BIN): kcons with
 # --commit-acks (the ack thread beside the consumer) and s3put with its
-# upload thread, in the consumer side of the pipeline, over kmock and
-# s3rver.  Any report
+# upload thread and compressing threads, in the consumer side of the
+# pipeline, over kmock and s3rver.  Any report
 # fails the run.  The brokers, the producer and the readers are the
 # tools under test ($QP_BIN): librdkafka is not built for TSan, and only
 # our code's threads are in question here.
@@ -38,6 +38,16 @@ echo '[{"match": "^PUT ", "action": "500", "times": 3}]' >"$T/rules"
 quote_lines 2000 | "$TB/s3put" --endpoint "$PROXY_URL" --max-records 50 --retries 4 \
     --retry-delay 0 --spool "$T/spool" 's3://lake/plain/' >"$T/acks" 2>"$T/err2"
 is "s3put through retries under TSan: exit 0, 40 acks" "$? $(wc -l <"$T/acks")" "0 40"
+
+# The compressing threads: many 1 MiB chunks in flight, parts handed
+# while the next chunks compress, at ISA-L's level and libdeflate's.
+awk 'BEGIN { srand(7); for (i = 0; i < 160000; i++) { s = ""; for (j = 0; j < 10; j++) s = s sprintf("%08x", int(rand() * 4294967296)); printf "{\"i\":%d,\"r\":\"%s\"}\n", i, s } }' >"$T/big.jsonl"	# 15 MB, 2:1: parts
+for l in 1 6; do
+	"$TB/s3put" --endpoint "$S3_URL" --threads 3 --gzip-level $l --part-size 5M \
+	    --max-records 1000000 --max-bytes 1G "s3://lake/gz$l/" <"$T/big.jsonl" >"$T/acks" 2>"$T/err3"
+	is "s3put --threads 3 --gzip-level $l under TSan: exit 0, read back whole" \
+	    "$? $(s3cat --endpoint "$S3_URL" "s3://lake/gz$l/" | cmp - "$T/big.jsonl" && echo same)" "0 same"
+done
 
 reports=$(cat "$T"/tsan* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer')
 is "no ThreadSanitizer report" "$reports" 0
