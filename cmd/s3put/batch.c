@@ -39,12 +39,13 @@ grow(char **buf, size_t *cap, size_t len, size_t need)
 /*
  * Add data to the batch: copied as is (--no-gzip), or into its chunk,
  * sent to be compressed once GZ_CHUNK is there (gz.c).  Past
- * GZ_PENDING_MAX in all open batches' chunks, every chunk is sent.
+ * GZ_PENDING_MAX in all open batches' chunks, the larger chunks are sent.
  */
 int
 batch_add(struct s3put *p, struct batch *b, const char *data, size_t len)
 {
 	struct batch *o;
+	size_t n, avg;
 
 	if (!p->gzip) {
 		if (grow(&b->buf, &b->cap, b->len, len) == -1)
@@ -60,9 +61,19 @@ batch_add(struct s3put *p, struct batch *b, const char *data, size_t len)
 	p->pending += len;
 	if (b->inlen >= GZ_CHUNK)
 		gz_submit(p, b);
-	if (p->pending > GZ_PENDING_MAX)
+	if (p->pending > GZ_PENDING_MAX) {
+		/*
+		 * The chunks of at least the average size go (the largest
+		 * always does); the batches filling slowly keep theirs to
+		 * grow, as a chunk compresses better the longer it is.
+		 */
+		for (n = 0, o = p->open; o != NULL; o = o->next)
+			n++;
+		avg = p->pending / n;
 		for (o = p->open; o != NULL; o = o->next)
-			gz_submit(p, o);
+			if (o->inlen >= avg)
+				gz_submit(p, o);
+	}
 	return 0;
 }
 

@@ -137,12 +137,6 @@ worker(void *arg)
 	struct gzjob *j;
 	int ready;
 
-	if (g->isal)
-		ready = (z = malloc(sizeof(*z))) != NULL &&
-		    (lbuf = malloc(ISAL_BUF)) != NULL;
-	else
-		ready = (c = libdeflate_alloc_compressor(g->level)) != NULL &&
-		    (scratch = malloc(gzjoin_scratch_size())) != NULL;
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
 		while (!g->stop && g->ring[g->take].state != JOB_QUEUED)
@@ -155,6 +149,15 @@ worker(void *arg)
 		pthread_mutex_unlock(&g->mu);
 		j->out = NULL;
 		j->outlen = 0;
+		/* Made at the first job, and tried again after a failure. */
+		if (g->isal)
+			ready = (z != NULL || (z = malloc(sizeof(*z))) !=
+			    NULL) && (lbuf != NULL || (lbuf =
+			    malloc(ISAL_BUF)) != NULL);
+		else
+			ready = (c != NULL || (c = libdeflate_alloc_compressor(
+			    g->level)) != NULL) && (scratch != NULL ||
+			    (scratch = malloc(gzjoin_scratch_size())) != NULL);
 		if (ready && g->isal)
 			j->outlen = isal_chunk(z, lbuf, j->in, j->inlen,
 			    &j->out);
@@ -219,10 +222,10 @@ gz_append(struct s3put *p, struct batch *b, const char *data, size_t len)
 
 	if (need > b->cap) {
 		if ((nb = realloc(b->buf, need + need / 4)) == NULL) {
-			log_err("s3://%s/%s: out of memory: the object is not "
-			    "stored", p->bucket, b->obj->key);
 			b->broken = 1;
-			p->input_err = EX_OSERR;
+			fail(p, EX_OSERR, "s3://%s/%s: out of memory: the "
+			    "object is not stored, nor any after it",
+			    p->bucket, b->obj->key);
 			return -1;
 		}
 		b->buf = nb;
@@ -262,11 +265,14 @@ reap(struct s3put *p, int wait)
 
 	b = j->b;
 	if (j->outlen == 0 && !b->broken && !b->dropped) {
-		log_err("s3://%s/%s: compressing %zu bytes failed (out of "
-		    "memory): the object is not stored", p->bucket,
-		    b->obj->key, j->inlen);
+		/*
+		 * A record lost: the run fails, so that no later object (of
+		 * this partition or any) is acked past it (upload.c).
+		 */
 		b->broken = 1;
-		p->input_err = EX_OSERR;
+		fail(p, EX_OSERR, "s3://%s/%s: compressing %zu bytes failed "
+		    "(out of memory): the object is not stored, nor any "
+		    "after it", p->bucket, b->obj->key, j->inlen);
 	}
 	if (!b->broken && !b->dropped) {
 		if (gz_append(p, b, j->out, j->outlen) == 0) {

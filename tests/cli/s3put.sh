@@ -133,6 +133,33 @@ s3put --endpoint "$S3_URL" --max-line 4M --threads 2 --max-bytes 1G --max-record
 is "a 3 MB record and 30000 small ones: exit 0, read back byte for byte" \
     "$rc $(gzcat_objects huge/ | cmp - "$T/huge.jsonl" && echo same)" "0 same"
 
+# A chunk that cannot be compressed (a malloc of 1 MB or more in a
+# compressing thread fails, by an LD_PRELOAD shim): its object is not
+# stored, and no later object of the partition is acked past it, so
+# kcons --commit-acks cannot commit over the lost records.
+cat >"$T/nomem.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+static int n;
+void *malloc(size_t sz) {
+	static void *(*real)(size_t);
+	if (!real) real = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+	if (sz >= 1000000 && syscall(SYS_gettid) != getpid() && __sync_add_and_fetch(&n, 1) == 1)
+		return NULL;
+	return real(sz);
+}
+EOF
+gcc -shared -fPIC -o "$T/nomem.so" "$T/nomem.c" -ldl
+awk 'BEGIN { v = sprintf("%300s", ""); gsub(/ /, "x", v); for (i = 0; i < 10000; i++)
+	printf "{\"topic\":\"q\",\"partition\":0,\"offset\":%d,\"timestamp\":%d000,\"value\":{\"o\":%d,\"v\":\"%s\"}}\n", i, i < 5000 ? 1683926186 : 1684012586, i, v }' >"$T/gap.jsonl"
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$T/nomem.so" \
+    s3put --endpoint "$S3_URL" --threads 2 's3://lake/nomem/{topic}/%Y%m%d/' <"$T/gap.jsonl" >"$T/acks" 2>"$T/err"; rc=$?
+is "a chunk out of memory mid-partition: exit 71, said, no ack (not the next day's object either)" \
+    "$rc $(wc -l <"$T/acks") $(grep -c 'compressing [0-9]* bytes failed (out of memory): the object is not stored, nor any after it$' "$T/err")" "71 0 1"
+
 # --- faults: 500, SlowDown, a dropped connection mid-part, a slow answer ---
 cat >"$T/rules" <<'EOF'
 [{"match": "^PUT /lake/faults/[^?]*$", "action": "500", "times": 2},
