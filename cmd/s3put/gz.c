@@ -86,7 +86,8 @@ isal_chunk(struct isal_zstream *z, unsigned char *lbuf, const char *in,
 {
 	size_t bound = inlen + inlen / 8 + 65536;
 
-	if ((*out = malloc(bound)) == NULL)
+	/* ISA-L counts in 32 bits: a chunk that large is a failure. */
+	if (bound > UINT32_MAX || (*out = malloc(bound)) == NULL)
 		return 0;
 	isal_deflate_init(z);
 	z->level = ISAL_LEVEL;
@@ -271,8 +272,10 @@ reap(struct s3put *p, int wait)
 		 */
 		b->broken = 1;
 		fail(p, EX_OSERR, "s3://%s/%s: compressing %zu bytes failed "
-		    "(out of memory): the object is not stored, nor any "
-		    "after it", p->bucket, b->obj->key, j->inlen);
+		    "(out of memory%s): the object is not stored, nor any "
+		    "after it", p->bucket, b->obj->key, j->inlen,
+		    p->gz->isal && j->inlen > UINT32_MAX / 2 ? ", or a record "
+		    "too long for --gzip-level 1" : "");
 	}
 	if (!b->broken && !b->dropped) {
 		if (gz_append(p, b, j->out, j->outlen) == 0) {
