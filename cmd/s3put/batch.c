@@ -38,8 +38,10 @@ grow(char **buf, size_t *cap, size_t len, size_t need)
 
 /*
  * Add data to the batch: copied as is (--no-gzip), or into its chunk,
- * sent to be compressed once GZ_CHUNK is there (gz.c).  Past
- * GZ_PENDING_MAX in all open batches' chunks, the larger chunks are sent.
+ * sent to be compressed once GZ_CHUNK is there (gz.c); a longer record
+ * is cut across chunks, so none is larger, whatever --max-line allows.
+ * Past GZ_PENDING_MAX in all open batches' chunks, the larger chunks
+ * are sent.
  */
 int
 batch_add(struct s3put *p, struct batch *b, const char *data, size_t len)
@@ -54,13 +56,18 @@ batch_add(struct s3put *p, struct batch *b, const char *data, size_t len)
 		b->len += len;
 		return 0;
 	}
-	if (grow(&b->in, &b->incap, b->inlen, len) == -1)
-		return -1;
-	memcpy(b->in + b->inlen, data, len);
-	b->inlen += len;
-	p->pending += len;
-	if (b->inlen >= GZ_CHUNK)
-		gz_submit(p, b);
+	while (len > 0) {
+		n = GZ_CHUNK - b->inlen < len ? GZ_CHUNK - b->inlen : len;
+		if (grow(&b->in, &b->incap, b->inlen, n) == -1)
+			return -1;
+		memcpy(b->in + b->inlen, data, n);
+		b->inlen += n;
+		p->pending += n;
+		data += n;
+		len -= n;
+		if (b->inlen == GZ_CHUNK)
+			gz_submit(p, b);
+	}
 	if (p->pending > GZ_PENDING_MAX) {
 		/*
 		 * The chunks of at least the average size go (the largest

@@ -1,23 +1,24 @@
 /*
  * gz.c - s3put's compressing threads.
  *
- * A batch's records gather raw in a chunk (b->in) of about GZ_CHUNK
- * bytes; a full chunk goes to a ring of jobs, and each of --threads
- * workers takes the next job and compresses it into a raw deflate
- * stream that another may follow (its last block not final, then an
- * empty stored block to end on a byte): ISA-L makes one so itself (a
- * sync flush), libdeflate's whole stream is mended (lib/gzjoin.c).  The
- * chunk's CRC-32 is beside it.  The main thread reaps jobs in the order it gave them, so each
- * batch's chunks follow each other as its records did, appending them
- * to the batch's compressed bytes (b->buf) after the gzip header; the
- * close adds the empty final block and the trailer.  Each object is
- * thus one gzip member, as zlib would have made it in one stream: no
- * reader has to know that a gzip file may hold several.  Its parts go
- * to the uploader as before (s3put.h).
+ * A batch's records gather raw in a chunk (b->in) of GZ_CHUNK bytes (a
+ * longer record is cut across chunks); a full chunk goes to a ring of
+ * jobs, and each of --threads workers takes the next job and compresses
+ * it into a raw deflate stream that another may follow (its last block
+ * not final, then an empty stored block to end on a byte): ISA-L makes
+ * one so itself (a sync flush), libdeflate's whole stream is mended
+ * (lib/gzjoin.c).  The chunk's CRC-32 is beside it.  The main thread
+ * reaps jobs in the order it gave them, so each batch's chunks follow
+ * each other as its records did, appending them to the batch's
+ * compressed bytes (b->buf) after the gzip header; the close adds the
+ * empty final block and the trailer.  Each object is thus one gzip
+ * member, as zlib would have made it in one stream: no reader has to
+ * know that a gzip file may hold several.  Its parts go to the uploader
+ * as before (s3put.h).
  *
  * Memory: the ring holds threads + 1 jobs, each a chunk and its
  * compressed bound; the chunks still filling are bounded together by
- * GZ_PENDING_MAX (past it every open batch's chunk is sent).  A batch
+ * GZ_PENDING_MAX (past it the larger ones are sent).  A batch
  * is closed or dropped only once the ring is empty (gz_drain), so no
  * job outlives its batch and each object's last part follows all its
  * chunks.
@@ -86,8 +87,8 @@ isal_chunk(struct isal_zstream *z, unsigned char *lbuf, const char *in,
 {
 	size_t bound = inlen + inlen / 8 + 65536;
 
-	/* ISA-L counts in 32 bits: a chunk that large is a failure. */
-	if (bound > UINT32_MAX || (*out = malloc(bound)) == NULL)
+	/* A chunk is at most GZ_CHUNK: ISA-L's 32-bit counts hold it. */
+	if ((*out = malloc(bound)) == NULL)
 		return 0;
 	isal_deflate_init(z);
 	z->level = ISAL_LEVEL;
@@ -272,10 +273,8 @@ reap(struct s3put *p, int wait)
 		 */
 		b->broken = 1;
 		fail(p, EX_OSERR, "s3://%s/%s: compressing %zu bytes failed "
-		    "(out of memory%s): the object is not stored, nor any "
-		    "after it", p->bucket, b->obj->key, j->inlen,
-		    p->gz->isal && j->inlen > UINT32_MAX / 2 ? ", or a record "
-		    "too long for --gzip-level 1" : "");
+		    "(out of memory): the object is not stored, nor any "
+		    "after it", p->bucket, b->obj->key, j->inlen);
 	}
 	if (!b->broken && !b->dropped) {
 		if (gz_append(p, b, j->out, j->outlen) == 0) {

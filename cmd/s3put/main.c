@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <isa-l.h>
 #include <libdeflate.h>
 #include <openssl/rand.h>
 #include <sched.h>
@@ -388,13 +389,14 @@ int
 main(int argc, char **argv)
 {
 	static struct s3put p;
-	char libs[256];
+	char libs[512];
 	int ch, st;
 
 	if ((st = cli_start(&cli, argv)) != CLI_GO_ON)
 		return st;
-	snprintf(libs, sizeof(libs), "libdeflate %s, zlib %s, %s",
-	    LIBDEFLATE_VERSION_STRING, zlibVersion(), curl_version());
+	snprintf(libs, sizeof(libs), "libdeflate %s, ISA-L %d.%d.%d, zlib %s, %s",
+	    LIBDEFLATE_VERSION_STRING, ISAL_MAJOR_VERSION, ISAL_MINOR_VERSION,
+	    ISAL_PATCH_VERSION, zlibVersion(), curl_version());
 	cli.libs = libs;
 	p.max_records = 100000;
 	p.max_bytes = 64 * 1024 * 1024;
